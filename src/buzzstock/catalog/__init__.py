@@ -1,0 +1,1 @@
+"""Catalogue: regions, markets, SKUs, warehouses and sales channels."""

@@ -1,0 +1,1 @@
+"""Settings, database, clock, ids, errors, events and auth: what every capability stands on."""

@@ -1,0 +1,1 @@
+"""The demo: the seed's multi-platform live sale run through the real hub."""

@@ -1,0 +1,1 @@
+"""Stock hub: one pool per SKU sold on every channel with zero oversell (SPEC §3)."""

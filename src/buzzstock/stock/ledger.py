@@ -1,0 +1,241 @@
+"""S-10: the hash-chained, append-only ledger of every stock movement, and its checks."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, insert, select, update
+
+from buzzstock.core.errors import NotFound, SkuPaused
+from buzzstock.stock.model import Movement, chain_hash, ledger_line
+from buzzstock.stock.store import quota_buckets, stock_ledger, stock_levels, stock_pools
+
+
+@dataclass(frozen=True)
+class PoolAfter:
+    """The SKU pool's totals right after a movement was appended."""
+
+    units_total: int
+    units_used: int
+    reference_units: int
+    low_alert_active: bool
+    buyer_limit: int | None
+
+    @property
+    def available(self) -> int:
+        return self.units_total - self.units_used
+
+
+def append(
+    connection: Connection,
+    sku: str,
+    at: datetime,
+    movements: list[Movement],
+    *,
+    require_active: bool = False,
+    low_alert_share: float | None = None,
+) -> tuple[PoolAfter, bool]:
+    """Append movements to the SKU's chain and apply their totals to its pool row.
+
+    Must run after the bucket and warehouse rows were changed in the same transaction (lock
+    order: buckets, warehouses, capacity, then the pool). Returns the pool after the change and
+    whether the low-stock alert (S-5) has just switched on.
+    """
+    d_total = sum(m.d_limit for m in movements)
+    d_used = sum(m.d_used for m in movements)
+    conditions = [stock_pools.c.sku == sku]
+    if require_active:
+        conditions.append(stock_pools.c.paused.is_(False))
+    row = connection.execute(
+        update(stock_pools)
+        .where(*conditions)
+        .values(
+            ledger_seq=stock_pools.c.ledger_seq + len(movements),
+            units_total=stock_pools.c.units_total + d_total,
+            units_used=stock_pools.c.units_used + d_used,
+        )
+        .returning(
+            stock_pools.c.ledger_seq,
+            stock_pools.c.ledger_head,
+            stock_pools.c.units_total,
+            stock_pools.c.units_used,
+            stock_pools.c.reference_units,
+            stock_pools.c.low_alert_active,
+            stock_pools.c.buyer_limit,
+        )
+    ).first()
+    if row is None:
+        exists = connection.execute(select(stock_pools.c.paused).where(stock_pools.c.sku == sku))
+        if exists.first() is None:
+            raise NotFound(f"SKU {sku!r} has no stock pool yet: receive stock or load a catalogue")
+        raise SkuPaused(f"SKU {sku!r} is paused and takes no new reservations", rule="S-4")
+    first_seq = row.ledger_seq - len(movements) + 1
+    head = row.ledger_head
+    rows = []
+    for offset, movement in enumerate(movements):
+        seq = first_seq + offset
+        new_head = chain_hash(head, ledger_line(sku, seq, at, movement))
+        rows.append(
+            {
+                "sku": sku,
+                "seq": seq,
+                "at": at,
+                "kind": movement.kind,
+                "ref": movement.ref,
+                "warehouse": movement.warehouse,
+                "bucket": movement.bucket,
+                "d_on_hand": movement.d_on_hand,
+                "d_reserved": movement.d_reserved,
+                "d_in_transit": movement.d_in_transit,
+                "d_limit": movement.d_limit,
+                "d_used": movement.d_used,
+                "prev_hash": head,
+                "hash": new_head,
+            }
+        )
+        head = new_head
+    connection.execute(insert(stock_ledger), rows)
+    pool = PoolAfter(
+        units_total=row.units_total,
+        units_used=row.units_used,
+        reference_units=max(row.reference_units, row.units_total if d_total > 0 else 0),
+        low_alert_active=row.low_alert_active,
+        buyer_limit=row.buyer_limit,
+    )
+    low_now = pool.low_alert_active
+    if low_alert_share is not None and pool.reference_units > 0:
+        low_now = pool.available < low_alert_share * pool.reference_units
+    connection.execute(
+        update(stock_pools)
+        .where(stock_pools.c.sku == sku)
+        .values(ledger_head=head, low_alert_active=low_now, reference_units=pool.reference_units)
+    )
+    switched_on = low_now and not pool.low_alert_active
+    return (
+        PoolAfter(
+            pool.units_total, pool.units_used, pool.reference_units, low_now, pool.buyer_limit
+        ),
+        switched_on,
+    )
+
+
+@dataclass
+class VerifyReport:
+    rows: int = 0
+    skus: int = 0
+    broken: list[str] = field(default_factory=list)
+    mismatched: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.broken and not self.mismatched
+
+
+@dataclass
+class Counters:
+    levels: dict[tuple[str, str], tuple[int, int, int]]
+    buckets: dict[tuple[str, str], tuple[int, int]]
+
+
+def replay(rows: Iterable[dict[str, object]]) -> Counters:
+    """Rebuild every counter from ledger rows alone (S-10)."""
+    levels: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
+    buckets: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
+    for row in rows:
+        sku = str(row["sku"])
+        if row["warehouse"] is not None:
+            level = levels[(sku, str(row["warehouse"]))]
+            level[0] += int(str(row["d_on_hand"]))
+            level[1] += int(str(row["d_reserved"]))
+            level[2] += int(str(row["d_in_transit"]))
+        if row["bucket"] is not None:
+            bucket = buckets[(sku, str(row["bucket"]))]
+            bucket[0] += int(str(row["d_limit"]))
+            bucket[1] += int(str(row["d_used"]))
+    return Counters(
+        levels={key: (v[0], v[1], v[2]) for key, v in levels.items()},
+        buckets={key: (v[0], v[1]) for key, v in buckets.items()},
+    )
+
+
+def verify(engine: Engine, sku: str | None = None) -> VerifyReport:
+    """Check every SKU's hash chain and that replaying the ledger gives the stored counters."""
+    report = VerifyReport()
+    with engine.connect() as connection:
+        pools_query = select(stock_pools.c.sku, stock_pools.c.ledger_seq, stock_pools.c.ledger_head)
+        ledger_query = select(stock_ledger).order_by(stock_ledger.c.sku, stock_ledger.c.seq)
+        levels_query = select(stock_levels)
+        buckets_query = select(quota_buckets)
+        if sku is not None:
+            pools_query = pools_query.where(stock_pools.c.sku == sku)
+            ledger_query = ledger_query.where(stock_ledger.c.sku == sku)
+            levels_query = levels_query.where(stock_levels.c.sku == sku)
+            buckets_query = buckets_query.where(quota_buckets.c.sku == sku)
+        pools = {row.sku: row for row in connection.execute(pools_query)}
+        ledger_rows = [dict(row._mapping) for row in connection.execute(ledger_query)]
+        levels = list(connection.execute(levels_query))
+        buckets = list(connection.execute(buckets_query))
+    if sku is not None and not pools:
+        raise NotFound(f"SKU {sku!r} has no stock pool")
+    report.skus = len(pools)
+    report.rows = len(ledger_rows)
+    report.broken = _broken_chains(pools, ledger_rows)
+    counters = replay(ledger_rows)
+    for level in levels:
+        expected = counters.levels.get((level.sku, level.warehouse), (0, 0, 0))
+        actual = (level.on_hand, level.reserved, level.in_transit)
+        if expected != actual:
+            report.mismatched.append(
+                f"{level.sku}@{level.warehouse}: counters (on hand, reserved, in transit) = "
+                f"{actual}, ledger replay gives {expected}"
+            )
+    for bucket in buckets:
+        expected_bucket = counters.buckets.get((bucket.sku, bucket.bucket), (0, 0))
+        actual_bucket = (bucket.limit_units, bucket.used_units)
+        if expected_bucket != actual_bucket:
+            report.mismatched.append(
+                f"{bucket.sku} quota {bucket.bucket}: counters (limit, used) = {actual_bucket}, "
+                f"ledger replay gives {expected_bucket}"
+            )
+    return report
+
+
+def _broken_chains(pools: dict[str, Any], ledger_rows: list[dict[str, object]]) -> list[str]:
+    broken: list[str] = []
+    by_sku: dict[str, list[dict[str, object]]] = defaultdict(list)
+    for row in ledger_rows:
+        by_sku[str(row["sku"])].append(row)
+    for sku, pool in pools.items():
+        head = "0" * 64
+        expected_seq = 1
+        for row in by_sku.get(sku, []):
+            movement = Movement(
+                kind=str(row["kind"]),
+                ref=str(row["ref"]),
+                warehouse=None if row["warehouse"] is None else str(row["warehouse"]),
+                bucket=None if row["bucket"] is None else str(row["bucket"]),
+                d_on_hand=int(str(row["d_on_hand"])),
+                d_reserved=int(str(row["d_reserved"])),
+                d_in_transit=int(str(row["d_in_transit"])),
+                d_limit=int(str(row["d_limit"])),
+                d_used=int(str(row["d_used"])),
+            )
+            seq = int(str(row["seq"]))
+            at = row["at"]
+            assert isinstance(at, datetime)
+            recomputed = chain_hash(head, ledger_line(sku, seq, at, movement))
+            if seq != expected_seq or row["prev_hash"] != head or row["hash"] != recomputed:
+                broken.append(
+                    f"{sku}: ledger row {seq} does not match the chain (edited or missing)"
+                )
+                break
+            head = recomputed
+            expected_seq += 1
+        else:
+            if pool.ledger_head != head:
+                broken.append(f"{sku}: the pool's ledger head does not match its last row")
+    return broken

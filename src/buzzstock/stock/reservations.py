@@ -1,0 +1,509 @@
+"""S-4: reservations. Take units atomically from the region quota then the elastic pool (S-3),
+with live-sale rules (S-5) applied in the same transaction; cancel and expire exactly once.
+
+Every use case is one transaction. Rows are locked in one global order (reservation/order row,
+quota buckets, warehouse levels, shipping capacity, the SKU pool, the buyer row), and every
+counter change appends to the SKU's ledger.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from buzzstock.catalog.store import channels, markets
+from buzzstock.core.clock import as_utc
+from buzzstock.core.context import Context
+from buzzstock.core.errors import (
+    BuyerLimitReached,
+    Conflict,
+    IdempotencyMismatch,
+    InsufficientStock,
+    InvalidInput,
+    NotFound,
+)
+from buzzstock.core.events import record_event
+from buzzstock.core.ids import new_id
+from buzzstock.stock import ledger
+from buzzstock.stock.model import (
+    Movement,
+    bucket_lock_order,
+)
+from buzzstock.stock.rows import change_bucket, change_level
+from buzzstock.stock.store import (
+    ELASTIC,
+    buyer_purchases,
+    order_allocations,
+    orders,
+    quota_buckets,
+    reservations,
+    warehouse_capacity,
+)
+
+
+@dataclass(frozen=True)
+class Reservation:
+    id: str
+    sku: str
+    quantity: int
+    channel: str
+    buyer: str
+    state: str
+    expires_at: datetime
+    primary_bucket: str
+    primary_units: int
+    elastic_units: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "sku": self.sku,
+            "quantity": self.quantity,
+            "channel": self.channel,
+            "buyer": self.buyer,
+            "state": self.state,
+            "expires_at": as_utc(self.expires_at).isoformat(),
+            "taken_from": {self.primary_bucket: self.primary_units, ELASTIC: self.elastic_units},
+        }
+
+
+def _fingerprint(payload: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+
+_channel_regions: dict[tuple[str, str], str] = {}
+
+
+def channel_region(ctx: Context, connection: Connection, channel: str) -> str:
+    key = (str(ctx.engine.url), channel)
+    region = _channel_regions.get(key)
+    if region is None:
+        row = connection.execute(
+            select(markets.c.region, channels.c.active)
+            .select_from(channels.join(markets, channels.c.market == markets.c.code))
+            .where(channels.c.code == channel)
+        ).first()
+        if row is None:
+            raise NotFound(f"unknown channel {channel!r}: add it to the catalogue first")
+        if not row.active:
+            raise Conflict(f"channel {channel!r} is switched off")
+        region = str(row.region)
+        _channel_regions[key] = region
+    return region
+
+
+def reserve(
+    ctx: Context,
+    sku: str,
+    quantity: int,
+    channel: str,
+    buyer: str,
+    *,
+    request_key: str | None = None,
+) -> Reservation:
+    """S-4: take units for a buyer on a channel, or refuse with the rule that refused.
+
+    The channel's region quota is used first, then the elastic pool (S-3). One conditional write
+    per bucket decides; a refused request changes nothing. With ``request_key`` a retried
+    request returns the first answer.
+    """
+    limit = ctx.settings.stock.max_reservation_quantity
+    if not 1 <= quantity <= limit:
+        raise InvalidInput(f"quantity must be between 1 and {limit} units, got {quantity}")
+    if not buyer or len(buyer) > 200:
+        raise InvalidInput("buyer must be a non-empty id of at most 200 characters")
+    fingerprint = _fingerprint(
+        {"sku": sku, "quantity": quantity, "channel": channel, "buyer": buyer}
+    )
+    if request_key is not None:
+        earlier = _reservation_by_key(ctx, request_key, fingerprint)
+        if earlier is not None:
+            return earlier
+    try:
+        return _reserve_once(ctx, sku, quantity, channel, buyer, request_key, fingerprint)
+    except InsufficientStock:
+        if release_expired(ctx, sku=sku) == 0:
+            raise
+        return _reserve_once(ctx, sku, quantity, channel, buyer, request_key, fingerprint)
+    except IntegrityError:
+        if request_key is None:
+            raise
+        earlier = _reservation_by_key(ctx, request_key, fingerprint)
+        if earlier is None:
+            raise
+        return earlier
+
+
+def _reservation_by_key(ctx: Context, request_key: str, fingerprint: str) -> Reservation | None:
+    with ctx.engine.connect() as connection:
+        row = connection.execute(
+            select(reservations).where(reservations.c.request_key == request_key)
+        ).first()
+    if row is None:
+        return None
+    if row.request_fingerprint != fingerprint:
+        raise IdempotencyMismatch(
+            "this request key was first used for a different reservation; use a new key"
+        )
+    return _reservation_from_row(row)
+
+
+def _reservation_from_row(row: Any) -> Reservation:
+    return Reservation(
+        id=row.id,
+        sku=row.sku,
+        quantity=row.quantity,
+        channel=row.channel,
+        buyer=row.buyer,
+        state=row.state,
+        expires_at=as_utc(row.expires_at),
+        primary_bucket=row.primary_bucket,
+        primary_units=row.primary_units,
+        elastic_units=row.elastic_units,
+    )
+
+
+def _reserve_once(
+    ctx: Context,
+    sku: str,
+    quantity: int,
+    channel: str,
+    buyer: str,
+    request_key: str | None,
+    fingerprint: str,
+) -> Reservation:
+    settings = ctx.settings.stock
+    now = ctx.clock.now()
+    reservation_id = new_id("res")
+    with ctx.engine.begin() as connection:
+        region = channel_region(ctx, connection, channel)
+        primary, elastic = _take_units(connection, sku, region, quantity)
+        if primary == 0 and elastic == 0:
+            raise InsufficientStock(
+                f"not enough stock of {sku!r} for {quantity} unit(s) in region {region!r} "
+                "or the elastic pool",
+                rule="S-4",
+                sku=sku,
+                region=region,
+            )
+        movements = []
+        if primary:
+            movements.append(Movement("reserve", reservation_id, bucket=region, d_used=primary))
+        if elastic:
+            movements.append(Movement("reserve", reservation_id, bucket=ELASTIC, d_used=elastic))
+        refill = _refill_if_selling_out(ctx, connection, sku, region) if primary else 0
+        if refill:
+            movements += [
+                Movement("refill:S-5", reservation_id, bucket=region, d_limit=refill),
+                Movement("refill:S-5", reservation_id, bucket=ELASTIC, d_limit=-refill),
+            ]
+        pool, low_switched_on = ledger.append(
+            connection,
+            sku,
+            now,
+            movements,
+            require_active=True,
+            low_alert_share=settings.low_stock_alert_share,
+        )
+        _count_buyer_units(connection, sku, buyer, quantity, pool.buyer_limit)
+        expires_at = now + timedelta(seconds=settings.reservation_ttl_seconds)
+        connection.execute(
+            insert(reservations).values(
+                id=reservation_id,
+                request_key=request_key,
+                request_fingerprint=fingerprint,
+                sku=sku,
+                channel=channel,
+                buyer=buyer,
+                quantity=quantity,
+                primary_bucket=region,
+                primary_units=primary,
+                elastic_units=elastic,
+                state="held",
+                created_at=now,
+                expires_at=expires_at,
+            )
+        )
+        if refill:
+            record_event(
+                connection,
+                "QuotaRefilled",
+                {"sku": sku, "region": region, "units": refill, "rule": "S-5"},
+                now,
+            )
+        if low_switched_on:
+            record_event(
+                connection,
+                "ReplenishmentAlert",
+                {
+                    "sku": sku,
+                    "available": pool.available,
+                    "reference_units": pool.reference_units,
+                    "threshold_share": settings.low_stock_alert_share,
+                    "rule": "S-5",
+                },
+                now,
+            )
+    return Reservation(
+        id=reservation_id,
+        sku=sku,
+        quantity=quantity,
+        channel=channel,
+        buyer=buyer,
+        state="held",
+        expires_at=expires_at,
+        primary_bucket=region,
+        primary_units=primary,
+        elastic_units=elastic,
+    )
+
+
+def _take_units(connection: Connection, sku: str, region: str, quantity: int) -> tuple[int, int]:
+    """S-3: region quota first, then the elastic pool, splitting only when neither suffices."""
+    if change_bucket(connection, sku, region, d_used=quantity):
+        return quantity, 0
+    if change_bucket(connection, sku, ELASTIC, d_used=quantity):
+        return 0, quantity
+    free_in_region = connection.execute(
+        select(quota_buckets.c.limit_units - quota_buckets.c.used_units).where(
+            quota_buckets.c.sku == sku, quota_buckets.c.bucket == region
+        )
+    ).scalar()
+    part = int(free_in_region or 0)
+    if 0 < part < quantity and change_bucket(connection, sku, region, d_used=part):
+        if change_bucket(connection, sku, ELASTIC, d_used=quantity - part):
+            return part, quantity - part
+        raise InsufficientStock(
+            f"not enough stock of {sku!r} for {quantity} unit(s)", rule="S-4", sku=sku
+        )
+    return 0, 0
+
+
+def _refill_if_selling_out(ctx: Context, connection: Connection, sku: str, region: str) -> int:
+    """S-5: once a region has sold its trigger share of its quota, move elastic units to it."""
+    settings = ctx.settings.stock
+    row = connection.execute(
+        select(quota_buckets.c.limit_units, quota_buckets.c.used_units).where(
+            quota_buckets.c.sku == sku, quota_buckets.c.bucket == region
+        )
+    ).first()
+    if row is None or row.limit_units == 0 or settings.refill_units == 0:
+        return 0
+    if row.used_units < settings.refill_trigger_share * row.limit_units:
+        return 0
+    elastic_free = connection.execute(
+        select(quota_buckets.c.limit_units - quota_buckets.c.used_units).where(
+            quota_buckets.c.sku == sku, quota_buckets.c.bucket == ELASTIC
+        )
+    ).scalar()
+    units = min(settings.refill_units, int(elastic_free or 0))
+    if units <= 0:
+        return 0
+    if not change_bucket(connection, sku, ELASTIC, d_limit=-units):
+        return 0
+    change_bucket(connection, sku, region, d_limit=units)
+    return units
+
+
+def _count_buyer_units(
+    connection: Connection, sku: str, buyer: str, quantity: int, limit: int | None
+) -> None:
+    """S-5: add units to the buyer's tally; refuse if a buyer limit is on and would be passed."""
+    cap = limit if limit is not None else 2**31 - 1
+    if quantity > cap:
+        raise BuyerLimitReached(
+            f"buyer {buyer!r} may buy at most {cap} unit(s) of {sku!r}", rule="S-5", limit=cap
+        )
+    changed = connection.execute(
+        update(buyer_purchases)
+        .where(
+            buyer_purchases.c.sku == sku,
+            buyer_purchases.c.buyer == buyer,
+            buyer_purchases.c.units + quantity <= cap,
+        )
+        .values(units=buyer_purchases.c.units + quantity)
+    ).rowcount
+    if changed:
+        return
+    exists = connection.execute(
+        select(buyer_purchases.c.units).where(
+            buyer_purchases.c.sku == sku, buyer_purchases.c.buyer == buyer
+        )
+    ).first()
+    if exists is not None:
+        raise BuyerLimitReached(
+            f"buyer {buyer!r} may buy at most {cap} unit(s) of {sku!r} across orders "
+            f"and already has {exists.units}",
+            rule="S-5",
+            limit=cap,
+        )
+    connection.execute(insert(buyer_purchases).values(sku=sku, buyer=buyer, units=quantity))
+
+
+def _release_units(connection: Connection, row: Any, kind: str) -> list[Movement]:
+    """Give a reservation's units back to the buckets they came from (caller appends the ledger)."""
+    movements = []
+    for bucket, units in sorted(
+        ((row.primary_bucket, row.primary_units), (ELASTIC, row.elastic_units)),
+        key=lambda pair: bucket_lock_order(pair[0]),
+    ):
+        if units:
+            if not change_bucket(connection, row.sku, bucket, d_used=-units):
+                raise Conflict(f"quota {bucket!r} of {row.sku!r} cannot take back {units} unit(s)")
+            movements.append(Movement(kind, row.id, bucket=bucket, d_used=-units))
+    return movements
+
+
+def _forget_buyer_units(connection: Connection, row: Any) -> None:
+    connection.execute(
+        update(buyer_purchases)
+        .where(buyer_purchases.c.sku == row.sku, buyer_purchases.c.buyer == row.buyer)
+        .values(units=buyer_purchases.c.units - row.quantity)
+    )
+
+
+def get_reservation(ctx: Context, reservation_id: str) -> Reservation:
+    with ctx.engine.connect() as connection:
+        row = connection.execute(
+            select(reservations).where(reservations.c.id == reservation_id)
+        ).first()
+    if row is None:
+        raise NotFound(f"no reservation {reservation_id!r}")
+    return _reservation_from_row(row)
+
+
+def cancel(ctx: Context, reservation_id: str) -> Reservation:
+    """S-4: cancel a held reservation or an unshipped order; the units go back exactly once."""
+    now = ctx.clock.now()
+    with ctx.engine.begin() as connection:
+        row = connection.execute(
+            update(reservations)
+            .where(
+                reservations.c.id == reservation_id,
+                reservations.c.state.in_(("held", "confirmed")),
+            )
+            .values(state="cancelled", ended_at=now)
+            .returning(*reservations.c)
+        ).first()
+        if row is None:
+            state = connection.execute(
+                select(reservations.c.state).where(reservations.c.id == reservation_id)
+            ).scalar()
+            if state is None:
+                raise NotFound(f"no reservation {reservation_id!r}")
+            raise Conflict(
+                f"reservation {reservation_id!r} is {state} and cannot be cancelled",
+                rule="S-4",
+                state=state,
+            )
+        order_id = connection.execute(
+            update(orders)
+            .where(orders.c.reservation_id == reservation_id, orders.c.state == "allocated")
+            .values(state="cancelled")
+            .returning(orders.c.id)
+        ).scalar()
+        movements = _release_units(connection, row, "cancel")
+        if order_id is not None:
+            movements += _unallocate(connection, row.sku, order_id)
+        ledger.append(
+            connection,
+            row.sku,
+            now,
+            movements,
+            low_alert_share=ctx.settings.stock.low_stock_alert_share,
+        )
+        _forget_buyer_units(connection, row)
+        record_event(
+            connection,
+            "ReservationCancelled",
+            {
+                "reservation": row.id,
+                "order": order_id,
+                "sku": row.sku,
+                "channel": row.channel,
+                "units": row.quantity,
+            },
+            now,
+        )
+    return _reservation_from_row(row)
+
+
+def _unallocate(connection: Connection, sku: str, order_id: str) -> list[Movement]:
+    """Free the warehouse stock and shipping capacity an unshipped order had booked."""
+    lines = list(
+        connection.execute(
+            select(order_allocations)
+            .where(order_allocations.c.order_id == order_id)
+            .order_by(order_allocations.c.warehouse, order_allocations.c.ship_day)
+        )
+    )
+    per_warehouse: dict[str, int] = {}
+    for line in lines:
+        per_warehouse[line.warehouse] = per_warehouse.get(line.warehouse, 0) + line.quantity
+    for warehouse, units in sorted(per_warehouse.items()):
+        change_level(connection, sku, warehouse, d_reserved=-units)
+    for line in lines:
+        connection.execute(
+            update(warehouse_capacity)
+            .where(
+                warehouse_capacity.c.warehouse == line.warehouse,
+                warehouse_capacity.c.day == line.ship_day,
+            )
+            .values(booked=warehouse_capacity.c.booked - line.quantity)
+        )
+    return [
+        Movement("unallocate", order_id, warehouse=warehouse, d_reserved=-units)
+        for warehouse, units in sorted(per_warehouse.items())
+    ]
+
+
+def release_expired(ctx: Context, *, sku: str | None = None, limit: int = 500) -> int:
+    """S-4: expire held reservations past their time, each exactly once; returns how many."""
+    now = ctx.clock.now()
+    query = (
+        select(reservations.c.id)
+        .where(reservations.c.state == "held", reservations.c.expires_at <= now)
+        .order_by(reservations.c.expires_at)
+        .limit(limit)
+    )
+    if sku is not None:
+        query = query.where(reservations.c.sku == sku)
+    with ctx.engine.connect() as connection:
+        due = [row.id for row in connection.execute(query)]
+    released = 0
+    for reservation_id in due:
+        with ctx.engine.begin() as connection:
+            row = connection.execute(
+                update(reservations)
+                .where(
+                    reservations.c.id == reservation_id,
+                    reservations.c.state == "held",
+                    reservations.c.expires_at <= now,
+                )
+                .values(state="expired", ended_at=now)
+                .returning(*reservations.c)
+            ).first()
+            if row is None:
+                continue
+            ledger.append(
+                connection,
+                row.sku,
+                now,
+                _release_units(connection, row, "expire"),
+                low_alert_share=ctx.settings.stock.low_stock_alert_share,
+            )
+            _forget_buyer_units(connection, row)
+            record_event(
+                connection,
+                "ReservationExpired",
+                {"reservation": row.id, "sku": row.sku, "units": row.quantity},
+                now,
+            )
+            released += 1
+    return released
