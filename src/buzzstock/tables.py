@@ -1,5 +1,7 @@
 """Every capability's tables, imported in one place so migrations see the whole schema."""
 
 import buzzstock.catalog.store
+import buzzstock.core.auth
 import buzzstock.core.events
+import buzzstock.core.idempotency
 import buzzstock.stock.store  # noqa: F401

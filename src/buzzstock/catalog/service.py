@@ -14,6 +14,7 @@ from sqlalchemy import Connection, Table, insert, select, update
 from buzzstock.catalog.model import Catalogue, Channel, Market, Region, Sku, StockPlan, Warehouse
 from buzzstock.catalog.store import channels, markets, regions, skus, warehouses
 from buzzstock.core.context import Context
+from buzzstock.core.db import reading
 from buzzstock.core.errors import InvalidInput, NotFound
 from buzzstock.stock import service as stock_service
 
@@ -61,7 +62,7 @@ def create(ctx: Context, entry: Region | Market | Sku | Warehouse | Channel) -> 
 
 def list_entries(ctx: Context, kind: type[BaseModel]) -> list[dict[str, Any]]:
     table = _TABLES[kind]
-    with ctx.engine.connect() as connection:
+    with reading(ctx.engine) as connection:
         return [
             dict(row._mapping) for row in connection.execute(select(table).order_by(table.c.code))
         ]
@@ -69,7 +70,7 @@ def list_entries(ctx: Context, kind: type[BaseModel]) -> list[dict[str, Any]]:
 
 def get_entry(ctx: Context, kind: type[BaseModel], code: str) -> dict[str, Any]:
     table = _TABLES[kind]
-    with ctx.engine.connect() as connection:
+    with reading(ctx.engine) as connection:
         row = connection.execute(select(table).where(table.c.code == code)).first()
     if row is None:
         raise NotFound(f"no {kind.__name__.lower()} {code!r}")

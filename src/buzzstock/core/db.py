@@ -13,7 +13,9 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.pool import NullPool
+from sqlalchemy.pool import NullPool, QueuePool
+
+READ_ONLY = "buzzstock_read_only"
 
 metadata = MetaData(
     naming_convention={
@@ -46,14 +48,18 @@ def create_db_engine(url: str, *, pool_size: int = 10) -> Engine:
         database = parsed.database or ""
         if database and database != ":memory:":
             Path(database).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
+        in_memory = database in ("", ":memory:")
         engine = create_engine(
-            url, poolclass=NullPool, connect_args={"timeout": 60, "check_same_thread": False}
+            url,
+            poolclass=NullPool if in_memory else QueuePool,
+            connect_args={"timeout": 60, "check_same_thread": False},
+            **({} if in_memory else {"pool_size": pool_size, "max_overflow": pool_size}),
         )
         event.listen(engine, "connect", _sqlite_on_connect)
         event.listen(engine, "begin", _sqlite_on_begin)
         return engine
     if parsed.get_backend_name() == "postgresql":
-        return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+        return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800)
     raise ValueError(
         f"unsupported database URL {url!r}: use sqlite:///path.db or "
         "postgresql+psycopg://user@host:5432/db"
@@ -73,7 +79,10 @@ def _sqlite_on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> No
 
 
 def _sqlite_on_begin(connection: Connection) -> None:
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    if connection.get_execution_options().get(READ_ONLY):
+        connection.exec_driver_sql("BEGIN")
+    else:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def alembic_config(connection: Connection) -> Config:
@@ -92,7 +101,7 @@ def upgrade(engine: Engine) -> None:
 
 
 @contextmanager
-def transaction(engine: Engine) -> Iterator[Connection]:
-    """One unit of work: committed when the block ends, rolled back if it raises."""
-    with engine.begin() as connection:
-        yield connection
+def reading(engine: Engine) -> Iterator[Connection]:
+    """A read-only snapshot that does not queue behind writers (SQLite takes no write lock)."""
+    with engine.connect() as connection:
+        yield connection.execution_options(**{READ_ONLY: True})

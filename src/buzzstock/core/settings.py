@@ -22,6 +22,8 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from buzzstock.decide.settings import DecideSettings
+
 DEFAULT_CONFIG_FILE = "buzzstock.toml"
 DEFAULT_DATABASE_URL = "sqlite:///buzzstock.db"
 
@@ -86,6 +88,13 @@ class StockSettings(Group):
         le=1,
         description="S-5: a region that sold less than this share of the SKU's average regional "
         "sell-through gets a push suggestion and a coupon.",
+    )
+    slow_region_min_average_share: float = Field(
+        0.2,
+        ge=0,
+        le=1,
+        description="S-5: regions are compared for slowness only once the average region has "
+        "sold this share of its quota.",
     )
     slow_region_coupon_percent: int = Field(
         10, ge=0, le=90, description="S-5: coupon suggested for a slow region, in percent."
@@ -169,6 +178,7 @@ class Settings(BaseSettings):
     stock: StockSettings = Field(default_factory=StockSettings)
     outbox: OutboxSettings = Field(default_factory=OutboxSettings)
     api: ApiSettings = Field(default_factory=ApiSettings)
+    decide: DecideSettings = Field(default_factory=DecideSettings)
     markets: dict[str, dict[str, dict[str, Any]]] = Field(
         default_factory=dict,
         description="Per-market overrides: markets.<code>.<group>.<setting> = value.",
@@ -207,7 +217,7 @@ class Settings(BaseSettings):
         return Settings.model_validate(data)
 
 
-GROUPS = ("stock", "outbox", "api")
+GROUPS = ("stock", "outbox", "api", "decide")
 
 
 def config_file_path() -> Path:

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, insert, select, update
 
+from buzzstock.core.db import reading
 from buzzstock.core.errors import NotFound, SkuPaused
 from buzzstock.stock.model import Movement, chain_hash, ledger_line
 from buzzstock.stock.store import quota_buckets, stock_ledger, stock_levels, stock_pools
@@ -165,7 +166,7 @@ def replay(rows: Iterable[dict[str, object]]) -> Counters:
 def verify(engine: Engine, sku: str | None = None) -> VerifyReport:
     """Check every SKU's hash chain and that replaying the ledger gives the stored counters."""
     report = VerifyReport()
-    with engine.connect() as connection:
+    with reading(engine) as connection:
         pools_query = select(stock_pools.c.sku, stock_pools.c.ledger_seq, stock_pools.c.ledger_head)
         ledger_query = select(stock_ledger).order_by(stock_ledger.c.sku, stock_ledger.c.seq)
         levels_query = select(stock_levels)

@@ -12,6 +12,7 @@ from sqlalchemy import Connection, insert, select, update
 
 from buzzstock.catalog.store import channels, markets, regions, warehouses
 from buzzstock.core.context import Context
+from buzzstock.core.db import reading
 from buzzstock.core.errors import (
     Conflict,
     NotFound,
@@ -348,7 +349,7 @@ def ship(ctx: Context, order_id: str) -> Order:
 
 
 def get_order(ctx: Context, order_id: str) -> Order:
-    with ctx.engine.connect() as connection:
+    with reading(ctx.engine) as connection:
         order = connection.execute(select(orders).where(orders.c.id == order_id)).first()
         if order is None:
             raise NotFound(f"no order {order_id!r}")

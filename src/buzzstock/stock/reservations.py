@@ -15,11 +15,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from buzzstock.catalog.store import channels, markets
 from buzzstock.core.clock import as_utc
 from buzzstock.core.context import Context
+from buzzstock.core.db import reading
 from buzzstock.core.errors import (
     BuyerLimitReached,
     Conflict,
@@ -35,7 +38,7 @@ from buzzstock.stock.model import (
     Movement,
     bucket_lock_order,
 )
-from buzzstock.stock.rows import change_bucket, change_level
+from buzzstock.stock.rows import change_bucket, change_level, take_from_bucket
 from buzzstock.stock.store import (
     ELASTIC,
     buyer_purchases,
@@ -80,10 +83,14 @@ def _fingerprint(payload: dict[str, Any]) -> str:
 _channel_regions: dict[tuple[str, str], str] = {}
 
 
-def channel_region(ctx: Context, connection: Connection, channel: str) -> str:
+def channel_region(ctx: Context, connection: Connection | None, channel: str) -> str:
+    """The quota region a channel sells from (cached: channels do not change region)."""
     key = (str(ctx.engine.url), channel)
     region = _channel_regions.get(key)
     if region is None:
+        if connection is None:
+            with reading(ctx.engine) as reader:
+                return channel_region(ctx, reader, channel)
         row = connection.execute(
             select(markets.c.region, channels.c.active)
             .select_from(channels.join(markets, channels.c.market == markets.c.code))
@@ -126,6 +133,8 @@ def reserve(
         if earlier is not None:
             return earlier
     try:
+        if _free_for(ctx, sku, channel) < quantity and release_expired(ctx, sku=sku) == 0:
+            raise _refusal(sku, quantity, channel_region(ctx, None, channel))
         return _reserve_once(ctx, sku, quantity, channel, buyer, request_key, fingerprint)
     except InsufficientStock:
         if release_expired(ctx, sku=sku) == 0:
@@ -140,8 +149,38 @@ def reserve(
         return earlier
 
 
+def _free_for(ctx: Context, sku: str, channel: str) -> int:
+    """Free units the channel could take now (its region quota plus the elastic pool).
+
+    A snapshot read that takes no lock: refusing on it is refusing at the snapshot's instant,
+    so a sold-out SKU refuses without queueing behind the writers.
+    """
+    with reading(ctx.engine) as connection:
+        region = channel_region(ctx, connection, channel)
+        rows = list(
+            connection.execute(
+                select(
+                    quota_buckets.c.bucket, quota_buckets.c.limit_units, quota_buckets.c.used_units
+                ).where(quota_buckets.c.sku == sku, quota_buckets.c.bucket.in_((region, ELASTIC)))
+            )
+        )
+    if not rows:
+        raise NotFound(f"SKU {sku!r} has no stock pool: add it to the catalogue and receive stock")
+    return sum(row.limit_units - row.used_units for row in rows)
+
+
+def _refusal(sku: str, quantity: int, region: str) -> InsufficientStock:
+    return InsufficientStock(
+        f"not enough stock of {sku!r} for {quantity} unit(s) in region {region!r} "
+        "or the elastic pool",
+        rule="S-4",
+        sku=sku,
+        region=region,
+    )
+
+
 def _reservation_by_key(ctx: Context, request_key: str, fingerprint: str) -> Reservation | None:
-    with ctx.engine.connect() as connection:
+    with reading(ctx.engine) as connection:
         row = connection.execute(
             select(reservations).where(reservations.c.request_key == request_key)
         ).first()
@@ -183,21 +222,19 @@ def _reserve_once(
     reservation_id = new_id("res")
     with ctx.engine.begin() as connection:
         region = channel_region(ctx, connection, channel)
-        primary, elastic = _take_units(connection, sku, region, quantity)
+        primary, elastic, region_after = _take_units(connection, sku, region, quantity)
         if primary == 0 and elastic == 0:
-            raise InsufficientStock(
-                f"not enough stock of {sku!r} for {quantity} unit(s) in region {region!r} "
-                "or the elastic pool",
-                rule="S-4",
-                sku=sku,
-                region=region,
-            )
+            raise _refusal(sku, quantity, region)
         movements = []
         if primary:
             movements.append(Movement("reserve", reservation_id, bucket=region, d_used=primary))
         if elastic:
             movements.append(Movement("reserve", reservation_id, bucket=ELASTIC, d_used=elastic))
-        refill = _refill_if_selling_out(ctx, connection, sku, region) if primary else 0
+        refill = (
+            _refill_if_selling_out(ctx, connection, sku, region, region_after)
+            if region_after is not None
+            else 0
+        )
         if refill:
             movements += [
                 Movement("refill:S-5", reservation_id, bucket=region, d_limit=refill),
@@ -264,38 +301,43 @@ def _reserve_once(
     )
 
 
-def _take_units(connection: Connection, sku: str, region: str, quantity: int) -> tuple[int, int]:
-    """S-3: region quota first, then the elastic pool, splitting only when neither suffices."""
-    if change_bucket(connection, sku, region, d_used=quantity):
-        return quantity, 0
-    if change_bucket(connection, sku, ELASTIC, d_used=quantity):
-        return 0, quantity
+def _take_units(
+    connection: Connection, sku: str, region: str, quantity: int
+) -> tuple[int, int, tuple[int, int] | None]:
+    """S-3: region quota first, then the elastic pool, splitting only when neither suffices.
+
+    Returns units from the region, units from the elastic pool, and the region bucket's
+    (limit, used) afterwards when the region gave units.
+    """
+    region_after = take_from_bucket(connection, sku, region, quantity)
+    if region_after is not None:
+        return quantity, 0, region_after
+    if take_from_bucket(connection, sku, ELASTIC, quantity) is not None:
+        return 0, quantity, None
     free_in_region = connection.execute(
         select(quota_buckets.c.limit_units - quota_buckets.c.used_units).where(
             quota_buckets.c.sku == sku, quota_buckets.c.bucket == region
         )
     ).scalar()
     part = int(free_in_region or 0)
-    if 0 < part < quantity and change_bucket(connection, sku, region, d_used=part):
-        if change_bucket(connection, sku, ELASTIC, d_used=quantity - part):
-            return part, quantity - part
-        raise InsufficientStock(
-            f"not enough stock of {sku!r} for {quantity} unit(s)", rule="S-4", sku=sku
-        )
-    return 0, 0
+    if 0 < part < quantity:
+        region_after = take_from_bucket(connection, sku, region, part)
+        if region_after is not None:
+            if take_from_bucket(connection, sku, ELASTIC, quantity - part) is not None:
+                return part, quantity - part, region_after
+            raise _refusal(sku, quantity, region)
+    return 0, 0, None
 
 
-def _refill_if_selling_out(ctx: Context, connection: Connection, sku: str, region: str) -> int:
+def _refill_if_selling_out(
+    ctx: Context, connection: Connection, sku: str, region: str, region_after: tuple[int, int]
+) -> int:
     """S-5: once a region has sold its trigger share of its quota, move elastic units to it."""
     settings = ctx.settings.stock
-    row = connection.execute(
-        select(quota_buckets.c.limit_units, quota_buckets.c.used_units).where(
-            quota_buckets.c.sku == sku, quota_buckets.c.bucket == region
-        )
-    ).first()
-    if row is None or row.limit_units == 0 or settings.refill_units == 0:
+    limit_units, used_units = region_after
+    if limit_units == 0 or settings.refill_units == 0:
         return 0
-    if row.used_units < settings.refill_trigger_share * row.limit_units:
+    if used_units < settings.refill_trigger_share * limit_units:
         return 0
     elastic_free = connection.execute(
         select(quota_buckets.c.limit_units - quota_buckets.c.used_units).where(
@@ -320,30 +362,25 @@ def _count_buyer_units(
         raise BuyerLimitReached(
             f"buyer {buyer!r} may buy at most {cap} unit(s) of {sku!r}", rule="S-5", limit=cap
         )
-    changed = connection.execute(
-        update(buyer_purchases)
-        .where(
-            buyer_purchases.c.sku == sku,
-            buyer_purchases.c.buyer == buyer,
-            buyer_purchases.c.units + quantity <= cap,
-        )
-        .values(units=buyer_purchases.c.units + quantity)
-    ).rowcount
-    if changed:
-        return
-    exists = connection.execute(
-        select(buyer_purchases.c.units).where(
-            buyer_purchases.c.sku == sku, buyer_purchases.c.buyer == buyer
-        )
+    upsert = (
+        postgresql_insert(buyer_purchases)
+        if connection.dialect.name == "postgresql"
+        else sqlite_insert(buyer_purchases)
+    )
+    statement = upsert.values(sku=sku, buyer=buyer, units=quantity)
+    tallied = connection.execute(
+        statement.on_conflict_do_update(
+            index_elements=[buyer_purchases.c.sku, buyer_purchases.c.buyer],
+            set_={"units": buyer_purchases.c.units + statement.excluded.units},
+            where=buyer_purchases.c.units + statement.excluded.units <= cap,
+        ).returning(buyer_purchases.c.units)
     ).first()
-    if exists is not None:
+    if tallied is None:
         raise BuyerLimitReached(
-            f"buyer {buyer!r} may buy at most {cap} unit(s) of {sku!r} across orders "
-            f"and already has {exists.units}",
+            f"buyer {buyer!r} may buy at most {cap} unit(s) of {sku!r} across orders",
             rule="S-5",
             limit=cap,
         )
-    connection.execute(insert(buyer_purchases).values(sku=sku, buyer=buyer, units=quantity))
 
 
 def _release_units(connection: Connection, row: Any, kind: str) -> list[Movement]:
@@ -369,7 +406,7 @@ def _forget_buyer_units(connection: Connection, row: Any) -> None:
 
 
 def get_reservation(ctx: Context, reservation_id: str) -> Reservation:
-    with ctx.engine.connect() as connection:
+    with reading(ctx.engine) as connection:
         row = connection.execute(
             select(reservations).where(reservations.c.id == reservation_id)
         ).first()
@@ -474,7 +511,7 @@ def release_expired(ctx: Context, *, sku: str | None = None, limit: int = 500) -
     )
     if sku is not None:
         query = query.where(reservations.c.sku == sku)
-    with ctx.engine.connect() as connection:
+    with reading(ctx.engine) as connection:
         due = [row.id for row in connection.execute(query)]
     released = 0
     for reservation_id in due:

@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from buzzstock.catalog.store import skus, warehouses
 from buzzstock.core.context import Context
+from buzzstock.core.db import reading
 from buzzstock.core.errors import (
     NotFound,
 )
@@ -142,6 +143,26 @@ def change_bucket(
     return result.rowcount == 1
 
 
+def take_from_bucket(
+    connection: Connection, sku: str, bucket: str, units: int
+) -> tuple[int, int] | None:
+    """Commit ``units`` of a bucket if it has them free (one conditional write).
+
+    Returns the bucket's (limit, used) afterwards, or None if it had too few free units.
+    """
+    row = connection.execute(
+        update(quota_buckets)
+        .where(
+            quota_buckets.c.sku == sku,
+            quota_buckets.c.bucket == bucket,
+            quota_buckets.c.limit_units - quota_buckets.c.used_units >= units,
+        )
+        .values(used_units=quota_buckets.c.used_units + units)
+        .returning(quota_buckets.c.limit_units, quota_buckets.c.used_units)
+    ).first()
+    return None if row is None else (int(row.limit_units), int(row.used_units))
+
+
 def change_level(
     connection: Connection,
     sku: str,
@@ -211,6 +232,6 @@ def book_capacity(connection: Connection, warehouse: str, day: date, units: int)
 
 
 def has_pool(ctx: Context, sku: str) -> bool:
-    with ctx.engine.connect() as connection:
+    with reading(ctx.engine) as connection:
         found = connection.execute(select(stock_pools.c.sku).where(stock_pools.c.sku == sku))
         return found.first() is not None

@@ -181,3 +181,13 @@ channel_listings = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False),
     PrimaryKeyConstraint("channel", "sku"),
 )
+
+live_rule_firings = Table(
+    "live_rule_firings",
+    metadata,
+    Column("sku", String(80), ForeignKey("skus.code"), nullable=False),
+    Column("rule", String(16), nullable=False),
+    Column("subject", String(80), nullable=False),
+    Column("fired_at", DateTime(timezone=True), nullable=False),
+    PrimaryKeyConstraint("sku", "rule", "subject"),
+)

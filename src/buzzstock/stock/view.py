@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from buzzstock.catalog.store import warehouses
 from buzzstock.core.clock import as_utc
 from buzzstock.core.context import Context
+from buzzstock.core.db import reading
 from buzzstock.core.errors import NotFound
 from buzzstock.stock.model import sellout_minutes
 from buzzstock.stock.store import ELASTIC, quota_buckets, reservations, stock_levels, stock_pools
@@ -22,7 +23,7 @@ def stock_view(ctx: Context, sku: str) -> dict[str, Any]:
     """
     now = ctx.clock.now()
     window = ctx.settings.stock.velocity_window_minutes
-    with ctx.engine.connect() as connection:
+    with reading(ctx.engine) as connection:
         pool = connection.execute(select(stock_pools).where(stock_pools.c.sku == sku)).first()
         if pool is None:
             raise NotFound(f"SKU {sku!r} has no stock: load a catalogue or receive stock first")

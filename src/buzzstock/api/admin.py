@@ -1,0 +1,98 @@
+"""Administration routes: API keys, webhook subscriptions, the outbox's dead letters."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from fastapi import APIRouter, status
+from pydantic import BaseModel, ConfigDict, Field
+
+from buzzstock.api.deps import Caller, Ctx
+from buzzstock.core import auth, outbox
+
+router = APIRouter(prefix="/api/v1", tags=["admin"])
+
+
+class KeyRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=200)
+    role: str = Field(examples=["channel"])
+    channel: str | None = None
+    supplier: str | None = None
+
+
+class SubscriptionRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    url: str = Field(min_length=1, max_length=2000, examples=["https://example.com/hooks"])
+    event_types: list[str] = Field(min_length=1, examples=[["*"]])
+    secret: str | None = Field(None, description="whsec_... secret; generated if omitted.")
+
+
+@router.post("/keys", status_code=status.HTTP_201_CREATED)
+def create_key(body: KeyRequest, ctx: Ctx, caller: Caller) -> dict[str, Any]:
+    """Create an API key; the key is shown in this answer only."""
+    caller.require("admin")
+    key_id, key = auth.create_key(
+        ctx, body.name, body.role, channel=body.channel, supplier=body.supplier
+    )
+    return {"id": key_id, "key": key, "role": body.role, "channel": body.channel}
+
+
+@router.get("/keys")
+def list_keys(ctx: Ctx, caller: Caller) -> list[dict[str, Any]]:
+    caller.require("admin")
+    return auth.list_keys(ctx)
+
+
+@router.delete("/keys/{key_id}", status_code=status.HTTP_204_NO_CONTENT)
+def revoke_key(key_id: str, ctx: Ctx, caller: Caller) -> None:
+    caller.require("admin")
+    auth.revoke_key(ctx, key_id)
+
+
+@router.post("/webhooks/subscriptions", status_code=status.HTTP_201_CREATED)
+def subscribe(body: SubscriptionRequest, ctx: Ctx, caller: Caller) -> dict[str, Any]:
+    """Send domain events to a URL, signed per Standard Webhooks; the secret is shown once."""
+    caller.require("admin")
+    subscription_id, secret = outbox.add_subscription(ctx, body.url, body.event_types, body.secret)
+    return {
+        "id": subscription_id,
+        "secret": secret,
+        "url": body.url,
+        "event_types": body.event_types,
+    }
+
+
+@router.get("/webhooks/subscriptions")
+def subscriptions(ctx: Ctx, caller: Caller) -> list[dict[str, Any]]:
+    caller.require("admin")
+    return [asdict(item) for item in outbox.list_subscriptions(ctx)]
+
+
+@router.delete("/webhooks/subscriptions/{subscription_id}")
+def unsubscribe(subscription_id: str, ctx: Ctx, caller: Caller) -> dict[str, int]:
+    caller.require("admin")
+    return {"dead_lettered": outbox.remove_subscription(ctx, subscription_id)}
+
+
+@router.get("/outbox/dead-letters")
+def dead_letters(
+    ctx: Ctx, caller: Caller, limit: int = 100, offset: int = 0
+) -> list[dict[str, Any]]:
+    """Deliveries that failed every try, with the last error, for a person to look at."""
+    caller.require("admin", "operator")
+    return [asdict(item) for item in outbox.dead_letters(ctx, limit=limit, offset=offset)]
+
+
+@router.post("/outbox/dead-letters/{delivery_id}/retry")
+def retry_dead_letter(delivery_id: int, ctx: Ctx, caller: Caller) -> dict[str, str]:
+    caller.require("admin", "operator")
+    outbox.retry_dead_letter(ctx, delivery_id)
+    return {"state": "pending"}
+
+
+@router.get("/outbox/stats")
+def outbox_stats(ctx: Ctx, caller: Caller) -> dict[str, int]:
+    caller.require("admin", "operator")
+    return outbox.delivery_stats(ctx)

@@ -1,0 +1,37 @@
+"""The FastAPI application: mounts every capability's router."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from buzzstock import __version__
+from buzzstock.api import admin, problems
+from buzzstock.api.middleware import RequestGuard
+from buzzstock.catalog import api as catalog_api
+from buzzstock.core.context import Context, open_context
+from buzzstock.stock import api as stock_api
+
+
+def create_app(ctx: Context) -> FastAPI:
+    app = FastAPI(
+        title="buzzstock",
+        version=__version__,
+        description="Social buzz to stock on every channel: listen, decide, stock, respond, learn.",
+    )
+    app.state.ctx = ctx
+    problems.install(app)
+
+    @app.get("/api/v1/health", tags=["admin"])
+    def health() -> dict[str, str]:
+        return {"status": "ok", "backend": ctx.backend, "version": __version__}
+
+    app.include_router(stock_api.router)
+    app.include_router(admin.router)
+    app.include_router(catalog_api.router)
+    app.add_middleware(RequestGuard, ctx=ctx)
+    return app
+
+
+def app_from_environment() -> FastAPI:
+    """Factory for `uvicorn --factory`: settings from buzzstock.toml and the environment."""
+    return create_app(open_context())

@@ -1,0 +1,53 @@
+"""RFC 9457 problem+json for every error, with a message a person can act on."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from buzzstock.core.errors import PROBLEM_BASE, DomainError
+
+PROBLEM_JSON = "application/problem+json"
+
+
+def problem_response(status: int, slug: str, title: str, detail: str, **extra: Any) -> JSONResponse:
+    body = {"type": PROBLEM_BASE + slug, "title": title, "status": status, "detail": detail}
+    body.update(extra)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
+
+
+def _validation_detail(errors: list[dict[str, Any]]) -> tuple[int, str, list[dict[str, Any]]]:
+    if any(error.get("type") == "json_invalid" for error in errors):
+        return 400, "the request body is not valid JSON", []
+    problems = []
+    for error in errors:
+        location = ".".join(str(part) for part in error.get("loc", ()) if part != "body")
+        problems.append({"field": location or "(body)", "message": error.get("msg", "invalid")})
+    summary = "; ".join(f"{item['field']}: {item['message']}" for item in problems)
+    return 422, summary, problems
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def domain_error(_request: Request, error: DomainError) -> JSONResponse:
+        return JSONResponse(error.problem(), status_code=error.status, media_type=PROBLEM_JSON)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_request: Request, error: RequestValidationError) -> JSONResponse:
+        status, detail, problems = _validation_detail(list(error.errors()))
+        if status == 400:
+            return problem_response(400, "malformed-json", "Malformed JSON", detail)
+        return problem_response(
+            422, "invalid-input", "The request is not valid", detail, errors=problems
+        )
+
+    @app.exception_handler(HTTPException)
+    async def http_error(_request: Request, error: HTTPException) -> JSONResponse:
+        detail = str(error.detail)
+        if error.status_code == 404:
+            detail = "no such endpoint; see /docs for the API"
+        return problem_response(error.status_code, f"http-{error.status_code}", detail, detail)

@@ -1,0 +1,102 @@
+"""Catalogue routes: regions, markets, warehouses, channels, SKUs, and a whole catalogue at once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Response, status
+
+from buzzstock.api.deps import Caller, Ctx
+from buzzstock.catalog import service
+from buzzstock.catalog.model import Catalogue, Channel, Market, Region, Sku, Warehouse
+from buzzstock.core.errors import NotFound
+
+router = APIRouter(prefix="/api/v1", tags=["catalog"])
+
+
+def _created(response: Response, is_new: bool) -> None:
+    response.status_code = status.HTTP_201_CREATED if is_new else status.HTTP_200_OK
+
+
+@router.post("/regions", status_code=status.HTTP_201_CREATED)
+def put_region(body: Region, ctx: Ctx, caller: Caller, response: Response) -> dict[str, Any]:
+    caller.require("admin", "operator")
+    _created(response, service.create(ctx, body))
+    return service.get_entry(ctx, Region, body.code)
+
+
+@router.post("/markets", status_code=status.HTTP_201_CREATED)
+def put_market(body: Market, ctx: Ctx, caller: Caller, response: Response) -> dict[str, Any]:
+    caller.require("admin", "operator")
+    _created(response, service.create(ctx, body))
+    return service.get_entry(ctx, Market, body.code)
+
+
+@router.post("/warehouses", status_code=status.HTTP_201_CREATED)
+def put_warehouse(body: Warehouse, ctx: Ctx, caller: Caller, response: Response) -> dict[str, Any]:
+    caller.require("admin", "operator")
+    _created(response, service.create(ctx, body))
+    return service.get_entry(ctx, Warehouse, body.code)
+
+
+@router.post("/channels", status_code=status.HTTP_201_CREATED)
+def put_channel(body: Channel, ctx: Ctx, caller: Caller, response: Response) -> dict[str, Any]:
+    caller.require("admin", "operator")
+    _created(response, service.create(ctx, body))
+    return _public_channel(service.get_entry(ctx, Channel, body.code))
+
+
+@router.post("/skus", status_code=status.HTTP_201_CREATED)
+def put_sku(body: Sku, ctx: Ctx, caller: Caller, response: Response) -> dict[str, Any]:
+    caller.require("admin", "operator")
+    _created(response, service.create(ctx, body))
+    return service.get_entry(ctx, Sku, body.code)
+
+
+@router.post("/catalogue")
+def load_catalogue(body: Catalogue, ctx: Ctx, caller: Caller) -> dict[str, Any]:
+    """Create or update a whole catalogue (the same document as the catalogue file, as JSON)."""
+    caller.require("admin", "operator")
+    report = service.load_catalogue(ctx, body)
+    return {
+        "created": report.created,
+        "updated": report.updated,
+        "stocked": report.stocked,
+        "skipped_stock": report.skipped_stock,
+    }
+
+
+def _public_channel(row: dict[str, Any]) -> dict[str, Any]:
+    return {**row, "webhook_secret": "set" if row.get("webhook_secret") else None}
+
+
+_KINDS: dict[str, type[Region | Market | Warehouse | Channel | Sku]] = {
+    "regions": Region,
+    "markets": Market,
+    "warehouses": Warehouse,
+    "channels": Channel,
+    "skus": Sku,
+}
+
+
+@router.get("/{kind}")
+def list_kind(kind: str, ctx: Ctx, caller: Caller) -> list[dict[str, Any]]:
+    """List regions, markets, warehouses, channels or SKUs."""
+    caller.require("admin", "operator", "channel")
+    model = _model_for(kind)
+    rows = service.list_entries(ctx, model)
+    return [_public_channel(row) for row in rows] if model is Channel else rows
+
+
+@router.get("/{kind}/{code}")
+def read_kind(kind: str, code: str, ctx: Ctx, caller: Caller) -> dict[str, Any]:
+    caller.require("admin", "operator", "channel")
+    model = _model_for(kind)
+    row = service.get_entry(ctx, model, code)
+    return _public_channel(row) if model is Channel else row
+
+
+def _model_for(kind: str) -> type[Region | Market | Warehouse | Channel | Sku]:
+    if kind not in _KINDS:
+        raise NotFound(f"no such endpoint /api/v1/{kind}; see /docs for the API")
+    return _KINDS[kind]

@@ -1,0 +1,810 @@
+"""The outbox dispatcher: every recorded event reaches every consumer at least once.
+
+Capabilities write events with ``buzzstock.core.events.record_event`` in the transaction of their
+state change. A ``Dispatcher`` pass then
+
+1. fans new events out: one ``outbox_deliveries`` row per matching consumer, either an in-process
+   handler (``handler:<name>``) or an HTTP subscription (``webhook:<subscription id>``), and marks
+   the events fanned out, all in one transaction;
+2. claims due deliveries by giving them a lease (state ``in_flight``, lease expiry stored in
+   ``next_attempt_at``), committed before any delivery starts; on PostgreSQL the claim uses
+   ``SELECT ... FOR UPDATE SKIP LOCKED`` so several workers share the outbox without handing the
+   same delivery out twice at the same time (on SQLite ``BEGIN IMMEDIATE`` serialises claims);
+3. delivers outside any transaction: calls the handler, or POSTs ``Event.body()`` signed per
+   Standard Webhooks (``buzzstock.core.webhooks``); a 2xx answer counts as delivered;
+4. records the outcome, only if it still holds the lease: delivered, or a retry after exponential
+   backoff with full jitter, or ``dead`` after ``max_attempts`` failures.
+
+At least once: a worker that dies between claim and outcome leaves its lease behind; once the lease
+expires another pass reclaims the delivery (counting the lost try as a failed attempt) and delivers
+it again. Consumers therefore see an event more than once in rare cases and must be idempotent by
+event id (the ``webhook-id`` header carries it). Order between events is not guaranteed.
+
+Every worker must register the same in-process handlers (import the same modules): a pass fans out
+to the handlers registered in its process and only claims deliveries whose consumer it can serve.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import logging
+import random
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, fields
+from datetime import datetime, timedelta
+from types import TracebackType
+from typing import Any, Protocol
+from urllib.parse import urlsplit
+
+import httpx
+from sqlalchemy import Connection, and_, false, func, insert, or_, select, true, update
+from sqlalchemy.exc import DBAPIError
+
+from buzzstock.core.clock import as_utc
+from buzzstock.core.context import Context, open_context
+from buzzstock.core.errors import Conflict, InvalidInput, NotFound
+from buzzstock.core.events import Event, outbox_deliveries, outbox_events, webhook_subscriptions
+from buzzstock.core.ids import new_id
+from buzzstock.core.settings import OutboxSettings, Settings
+from buzzstock.core.webhooks import generate_secret, secret_key, signed_headers
+
+logger = logging.getLogger(__name__)
+
+PENDING = "pending"
+IN_FLIGHT = "in_flight"
+DELIVERED = "delivered"
+DEAD = "dead"
+STATES = (PENDING, IN_FLIGHT, DELIVERED, DEAD)
+
+HANDLER_PREFIX = "handler:"
+WEBHOOK_PREFIX = "webhook:"
+ALL_EVENTS = "*"
+MAX_ERROR_CHARS = 1000
+LEASE_EXPIRED_ERROR = "lease expired: the worker stopped before reporting the delivery"
+MAX_URL_CHARS = 2000
+LEASE_MARGIN = timedelta(seconds=60)
+# 2**60 times any positive base exceeds every sensible cap; larger exponents would overflow floats.
+MAX_BACKOFF_EXPONENT = 60
+
+HandlerFn = Callable[[Context, Event], None]
+
+
+class StopSignal(Protocol):
+    """``threading.Event`` or ``multiprocessing.Event``."""
+
+    def is_set(self) -> bool: ...
+
+    def wait(self, timeout: float | None = None) -> bool: ...
+
+
+def event_type_matches(patterns: Iterable[str], event_type: str) -> bool:
+    """``*`` matches every type, ``stock.*`` every type starting ``stock.``, others exactly."""
+    return any(fnmatch.fnmatchcase(event_type, pattern) for pattern in patterns)
+
+
+def _clean_event_types(event_types: Iterable[str]) -> tuple[str, ...]:
+    if isinstance(event_types, str):
+        raise InvalidInput("event_types must be a list of event types, e.g. ['*']")
+    cleaned = tuple(dict.fromkeys(str(item).strip() for item in event_types))
+    if not cleaned or any(not item or len(item) > 80 or " " in item for item in cleaned):
+        raise InvalidInput(
+            "event_types must list at least one event type (or '*' for all), each 1-80 "
+            "characters without spaces"
+        )
+    return cleaned
+
+
+# --- in-process handlers ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Handler:
+    name: str
+    event_types: tuple[str, ...]
+    fn: HandlerFn
+
+    @property
+    def consumer(self) -> str:
+        return HANDLER_PREFIX + self.name
+
+    def wants(self, event_type: str) -> bool:
+        return event_type_matches(self.event_types, event_type)
+
+
+class HandlerRegistry:
+    """In-process consumers of events, by name."""
+
+    def __init__(self) -> None:
+        self._handlers: dict[str, Handler] = {}
+        self._lock = threading.Lock()
+
+    def register(self, name: str, event_types: Iterable[str], fn: HandlerFn) -> Handler:
+        """Add (or replace) the handler called ``name`` for the given event types.
+
+        ``fn(ctx, event)`` may be called more than once for the same event (after a crash or a
+        lost lease), so it must be idempotent by ``event.event_id``: check-and-record the id in
+        the same transaction as its own effect, or make the effect naturally repeatable.
+        Raising marks the try as failed; it is retried with backoff and dead-lettered after the
+        last attempt.
+        """
+        name = name.strip()
+        if not name or " " in name or len(HANDLER_PREFIX + name) > 120:
+            raise ValueError(f"handler name {name!r} must be 1-110 characters without spaces")
+        handler = Handler(name=name, event_types=_clean_event_types(event_types), fn=fn)
+        with self._lock:
+            self._handlers[name] = handler
+        return handler
+
+    def unregister(self, name: str) -> None:
+        with self._lock:
+            self._handlers.pop(name, None)
+
+    def get(self, name: str) -> Handler | None:
+        with self._lock:
+            return self._handlers.get(name)
+
+    def all(self) -> list[Handler]:
+        with self._lock:
+            return list(self._handlers.values())
+
+
+handlers = HandlerRegistry()
+"""The process-wide registry that dispatchers use unless given another one."""
+
+
+def register_handler(name: str, event_types: Iterable[str], fn: HandlerFn) -> Handler:
+    """Register an in-process handler in the process-wide registry; see HandlerRegistry.register.
+
+    Handlers must be idempotent by event id: at-least-once delivery may repeat an event.
+    """
+    return handlers.register(name, event_types, fn)
+
+
+def unregister_handler(name: str) -> None:
+    handlers.unregister(name)
+
+
+# --- subscriptions ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """An HTTP subscriber. The secret is shown once, when the subscription is created."""
+
+    id: str
+    url: str
+    event_types: list[str]
+    active: bool
+    created_at: datetime
+
+
+def _validate_url(url: str) -> str:
+    url = url.strip()
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or len(url) > MAX_URL_CHARS:
+        raise InvalidInput(
+            f"webhook url {url!r} must be an absolute http(s) URL with a host, "
+            f"at most {MAX_URL_CHARS} characters"
+        )
+    return url
+
+
+def add_subscription(
+    ctx: Context, url: str, event_types: Sequence[str], secret: str | None = None
+) -> tuple[str, str]:
+    """Subscribe ``url`` to events of the given types (``["*"]`` for all); returns (id, secret).
+
+    Without ``secret`` a fresh ``whsec_`` secret is generated. Only events recorded after the
+    subscription exists are sent to it. Bad input raises InvalidInput and changes nothing.
+    """
+    clean_url = _validate_url(url)
+    types = _clean_event_types(event_types)
+    if secret is None:
+        secret = generate_secret()
+    else:
+        secret_key(secret)
+    subscription_id = new_id("whs")
+    with ctx.engine.begin() as connection:
+        connection.execute(
+            insert(webhook_subscriptions).values(
+                id=subscription_id,
+                url=clean_url,
+                secret=secret,
+                event_types=list(types),
+                active=True,
+                created_at=as_utc(ctx.clock.now()),
+            )
+        )
+    return subscription_id, secret
+
+
+def list_subscriptions(ctx: Context, *, include_removed: bool = False) -> list[Subscription]:
+    """Subscriptions, oldest first; removed ones only when asked."""
+    query = select(webhook_subscriptions).order_by(
+        webhook_subscriptions.c.created_at, webhook_subscriptions.c.id
+    )
+    if not include_removed:
+        query = query.where(webhook_subscriptions.c.active == true())
+    with ctx.engine.connect() as connection:
+        rows = connection.execute(query).mappings().all()
+    return [
+        Subscription(
+            id=row["id"],
+            url=row["url"],
+            event_types=list(row["event_types"]),
+            active=bool(row["active"]),
+            created_at=as_utc(row["created_at"]),
+        )
+        for row in rows
+    ]
+
+
+def remove_subscription(ctx: Context, subscription_id: str) -> int:
+    """Stop sending to a subscription; returns how many undelivered deliveries were dead-lettered.
+
+    The row is kept (inactive) so its dead letters stay explainable. Pending deliveries become
+    dead letters with a reason; one already in flight may still arrive once. Raises NotFound for
+    an unknown or already removed id.
+    """
+    now = as_utc(ctx.clock.now())
+    with ctx.engine.begin() as connection:
+        removed = connection.execute(
+            update(webhook_subscriptions)
+            .where(
+                webhook_subscriptions.c.id == subscription_id,
+                webhook_subscriptions.c.active == true(),
+            )
+            .values(active=False)
+        ).rowcount
+        if removed == 0:
+            raise NotFound(f"no active webhook subscription {subscription_id!r}")
+        return connection.execute(
+            update(outbox_deliveries)
+            .where(
+                outbox_deliveries.c.consumer == WEBHOOK_PREFIX + subscription_id,
+                outbox_deliveries.c.state == PENDING,
+            )
+            .values(
+                state=DEAD,
+                next_attempt_at=now,
+                last_error="subscription removed before delivery",
+            )
+        ).rowcount
+
+
+# --- retry policy -------------------------------------------------------------------------------
+
+
+def backoff_ceiling_seconds(failed_attempts: int, settings: OutboxSettings) -> float:
+    """Longest wait after the n-th failure: base * 2**(n-1), capped at backoff_max_seconds."""
+    exponent = min(max(failed_attempts - 1, 0), MAX_BACKOFF_EXPONENT)
+    return float(min(settings.backoff_max_seconds, settings.backoff_base_seconds * 2**exponent))
+
+
+def retry_delay(failed_attempts: int, settings: OutboxSettings, rng: random.Random) -> timedelta:
+    """Full jitter: a uniform wait between zero and the ceiling, so retries spread out."""
+    return timedelta(seconds=rng.uniform(0.0, backoff_ceiling_seconds(failed_attempts, settings)))
+
+
+# --- dispatcher ---------------------------------------------------------------------------------
+
+
+@dataclass
+class DispatchStats:
+    fanned_out_events: int = 0
+    deliveries_created: int = 0
+    claimed: int = 0
+    reclaimed_leases: int = 0
+    delivered: int = 0
+    retried: int = 0
+    dead: int = 0
+    lost_leases: int = 0
+
+    @property
+    def idle(self) -> bool:
+        """Nothing was fanned out or claimed: the outbox has no due work right now."""
+        return self.fanned_out_events == 0 and self.claimed == 0 and self.dead == 0
+
+    def add(self, other: DispatchStats) -> None:
+        for item in fields(self):
+            setattr(self, item.name, getattr(self, item.name) + getattr(other, item.name))
+
+
+@dataclass(frozen=True)
+class ClaimedDelivery:
+    """A delivery this dispatcher holds a lease on, with what it needs to deliver it."""
+
+    delivery_id: int
+    consumer: str
+    attempts: int
+    lease_until: datetime
+    event: Event
+    url: str | None = None
+    secret: str | None = None
+    subscription_active: bool = field(default=True)
+
+
+@dataclass(frozen=True)
+class DeliveryOutcome:
+    ok: bool
+    error: str | None = None
+    permanent: bool = False
+    """A failure that no retry can fix (the subscription is gone): dead-lettered at once."""
+
+
+class Dispatcher:
+    """Moves events from the outbox to their consumers; see the module docstring.
+
+    ``http_client`` is used as given (and not closed); without one the dispatcher makes its own
+    and closes it in ``close()``. ``lease`` overrides how long a claim stays exclusive (by
+    default: the request timeout times the batch's size plus a minute). ``rng`` makes the jitter
+    reproducible.
+    """
+
+    def __init__(
+        self,
+        ctx: Context,
+        http_client: httpx.Client | None = None,
+        *,
+        registry: HandlerRegistry | None = None,
+        lease: timedelta | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.ctx = ctx
+        self.settings: OutboxSettings = ctx.settings.outbox
+        self.registry = registry if registry is not None else handlers
+        self._lease = lease
+        self._rng = rng or random.Random()
+        self._owns_client = http_client is None
+        self._client = http_client or httpx.Client(
+            timeout=self.settings.request_timeout_seconds, follow_redirects=False
+        )
+
+    def __enter__(self) -> Dispatcher:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._owns_client:
+            self._client.close()
+
+    # One pass -------------------------------------------------------------------------------
+
+    def run_once(self) -> DispatchStats:
+        """Fan out new events, claim due deliveries, deliver them and record the outcomes."""
+        stats = self.fan_out()
+        claimed = self.claim(stats)
+        for delivery in claimed:
+            self.complete(delivery, self.deliver(delivery), stats)
+        return stats
+
+    def run_until_idle(self, max_passes: int = 100) -> DispatchStats:
+        """Run passes until one finds nothing due (or ``max_passes``); returns the summed stats.
+
+        Deliveries waiting for a retry time in the future do not count as due.
+        """
+        total = DispatchStats()
+        for _ in range(max_passes):
+            stats = self.run_once()
+            total.add(stats)
+            if stats.idle:
+                break
+        return total
+
+    def run_forever(self, stop_event: StopSignal, poll_interval: float = 1.0) -> None:
+        """The worker loop: pass after pass, sleeping ``poll_interval`` s when idle, until stopped.
+
+        A database error (e.g. the database restarting) is logged and the loop carries on after
+        the poll interval: nothing is lost, unfinished claims come back when their lease expires.
+        """
+        while not stop_event.is_set():
+            try:
+                stats = self.run_once()
+            except DBAPIError:
+                logger.exception("outbox pass failed; retrying in %.1f s", poll_interval)
+                stop_event.wait(poll_interval)
+                continue
+            if stats.idle:
+                stop_event.wait(poll_interval)
+
+    # Steps ----------------------------------------------------------------------------------
+
+    def fan_out(self) -> DispatchStats:
+        """One delivery per matching consumer for a batch of new events, in one transaction."""
+        stats = DispatchStats()
+        now = as_utc(self.ctx.clock.now())
+        registered = self.registry.all()
+        with self.ctx.engine.begin() as connection:
+            events = (
+                connection.execute(
+                    select(
+                        outbox_events.c.seq,
+                        outbox_events.c.event_id,
+                        outbox_events.c.event_type,
+                    )
+                    .where(outbox_events.c.fanned_out == false())
+                    .order_by(outbox_events.c.seq)
+                    .limit(self.settings.batch_size)
+                    .with_for_update(skip_locked=True)
+                )
+                .mappings()
+                .all()
+            )
+            if not events:
+                return stats
+            subscriptions = (
+                connection.execute(
+                    select(webhook_subscriptions.c.id, webhook_subscriptions.c.event_types).where(
+                        webhook_subscriptions.c.active == true()
+                    )
+                )
+                .mappings()
+                .all()
+            )
+            rows: list[dict[str, Any]] = []
+            for event in events:
+                consumers = [h.consumer for h in registered if h.wants(event["event_type"])]
+                consumers += [
+                    WEBHOOK_PREFIX + subscription["id"]
+                    for subscription in subscriptions
+                    if event_type_matches(subscription["event_types"], event["event_type"])
+                ]
+                rows += [
+                    {
+                        "event_id": event["event_id"],
+                        "consumer": consumer,
+                        "state": PENDING,
+                        "attempts": 0,
+                        "next_attempt_at": now,
+                    }
+                    for consumer in consumers
+                ]
+            if rows:
+                connection.execute(insert(outbox_deliveries), rows)
+            connection.execute(
+                update(outbox_events)
+                .where(outbox_events.c.seq.in_([event["seq"] for event in events]))
+                .values(fanned_out=True)
+            )
+        stats.fanned_out_events = len(events)
+        stats.deliveries_created = len(rows)
+        return stats
+
+    def claim(self, stats: DispatchStats | None = None) -> list[ClaimedDelivery]:
+        """Lease a batch of due deliveries (and expired leases) to this dispatcher; committed.
+
+        A delivery whose lease expired was abandoned by a worker that stopped mid-delivery: the
+        lost try counts as a failed attempt, so a consumer that crashes its worker every time is
+        dead-lettered eventually instead of retried forever.
+        """
+        stats = stats if stats is not None else DispatchStats()
+        now = as_utc(self.ctx.clock.now())
+        table = outbox_deliveries.c
+        handler_consumers = [handler.consumer for handler in self.registry.all()]
+        with self.ctx.engine.begin() as connection:
+            due = (
+                connection.execute(
+                    select(table.id, table.event_id, table.consumer, table.state, table.attempts)
+                    .where(
+                        table.state.in_((PENDING, IN_FLIGHT)),
+                        table.next_attempt_at <= now,
+                        or_(
+                            table.consumer.like(WEBHOOK_PREFIX + "%"),
+                            table.consumer.in_(handler_consumers),
+                        ),
+                    )
+                    .order_by(table.next_attempt_at, table.id)
+                    .limit(self.settings.batch_size)
+                    .with_for_update(skip_locked=True)
+                )
+                .mappings()
+                .all()
+            )
+            if not due:
+                return []
+            lease_until = now + self._lease_for(len(due))
+            claimable: list[dict[str, Any]] = []
+            for row in due:
+                attempts = row["attempts"]
+                if row["state"] == IN_FLIGHT:
+                    attempts += 1
+                    stats.reclaimed_leases += 1
+                    if attempts >= self.settings.max_attempts:
+                        connection.execute(
+                            update(outbox_deliveries)
+                            .where(table.id == row["id"])
+                            .values(
+                                state=DEAD,
+                                attempts=attempts,
+                                next_attempt_at=now,
+                                last_error=LEASE_EXPIRED_ERROR,
+                            )
+                        )
+                        stats.dead += 1
+                        continue
+                    connection.execute(
+                        update(outbox_deliveries)
+                        .where(table.id == row["id"])
+                        .values(
+                            state=IN_FLIGHT,
+                            attempts=attempts,
+                            next_attempt_at=lease_until,
+                            last_error=LEASE_EXPIRED_ERROR,
+                        )
+                    )
+                claimable.append({**row, "attempts": attempts})
+            fresh_ids = [row["id"] for row in due if row["state"] == PENDING]
+            if fresh_ids:
+                connection.execute(
+                    update(outbox_deliveries)
+                    .where(table.id.in_(fresh_ids))
+                    .values(state=IN_FLIGHT, next_attempt_at=lease_until)
+                )
+            claimed = self._load(connection, claimable, lease_until)
+        stats.claimed += len(claimed)
+        return claimed
+
+    def deliver(self, delivery: ClaimedDelivery) -> DeliveryOutcome:
+        """Hand one event to its consumer; never raises for a consumer's failure."""
+        if delivery.consumer.startswith(HANDLER_PREFIX):
+            return self._call_handler(delivery)
+        return self._post(delivery)
+
+    def complete(
+        self, delivery: ClaimedDelivery, outcome: DeliveryOutcome, stats: DispatchStats
+    ) -> None:
+        """Record the outcome, only while this dispatcher still holds the lease."""
+        now = as_utc(self.ctx.clock.now())
+        table = outbox_deliveries.c
+        values: dict[str, Any]
+        if outcome.ok:
+            values = {"state": DELIVERED, "delivered_at": now}
+        else:
+            attempts = delivery.attempts + 1
+            error = (outcome.error or "unknown error")[:MAX_ERROR_CHARS]
+            if attempts >= self.settings.max_attempts or outcome.permanent:
+                values = {
+                    "state": DEAD,
+                    "attempts": attempts,
+                    "next_attempt_at": now,
+                    "last_error": error,
+                }
+            else:
+                values = {
+                    "state": PENDING,
+                    "attempts": attempts,
+                    "next_attempt_at": now + retry_delay(attempts, self.settings, self._rng),
+                    "last_error": error,
+                }
+        with self.ctx.engine.begin() as connection:
+            updated = connection.execute(
+                update(outbox_deliveries)
+                .where(
+                    table.id == delivery.delivery_id,
+                    table.state == IN_FLIGHT,
+                    table.attempts == delivery.attempts,
+                    table.next_attempt_at == delivery.lease_until,
+                )
+                .values(**values)
+            ).rowcount
+        if updated == 0:
+            # Another worker reclaimed the expired lease and owns the outcome now.
+            stats.lost_leases += 1
+            logger.warning(
+                "lease on delivery %s expired before its outcome was recorded",
+                delivery.delivery_id,
+            )
+        elif values["state"] == DELIVERED:
+            stats.delivered += 1
+        elif values["state"] == DEAD:
+            stats.dead += 1
+        else:
+            stats.retried += 1
+
+    # Helpers --------------------------------------------------------------------------------
+
+    def _lease_for(self, count: int) -> timedelta:
+        if self._lease is not None:
+            return self._lease
+        return timedelta(seconds=self.settings.request_timeout_seconds * count) + LEASE_MARGIN
+
+    def _load(
+        self, connection: Connection, rows: list[dict[str, Any]], lease_until: datetime
+    ) -> list[ClaimedDelivery]:
+        if not rows:
+            return []
+        event_rows = connection.execute(
+            select(outbox_events).where(
+                outbox_events.c.event_id.in_({row["event_id"] for row in rows})
+            )
+        ).mappings()
+        events = {
+            row["event_id"]: Event(
+                event_id=row["event_id"],
+                event_type=row["event_type"],
+                payload=row["payload"],
+                occurred_at=as_utc(row["occurred_at"]),
+            )
+            for row in event_rows
+        }
+        subscription_ids = {
+            row["consumer"][len(WEBHOOK_PREFIX) :]
+            for row in rows
+            if row["consumer"].startswith(WEBHOOK_PREFIX)
+        }
+        subscriptions = {
+            row["id"]: row
+            for row in connection.execute(
+                select(webhook_subscriptions).where(
+                    webhook_subscriptions.c.id.in_(subscription_ids)
+                )
+            ).mappings()
+        }
+        claimed: list[ClaimedDelivery] = []
+        for row in rows:
+            subscription = subscriptions.get(row["consumer"][len(WEBHOOK_PREFIX) :])
+            claimed.append(
+                ClaimedDelivery(
+                    delivery_id=row["id"],
+                    consumer=row["consumer"],
+                    attempts=row["attempts"],
+                    lease_until=lease_until,
+                    event=events[row["event_id"]],
+                    url=subscription["url"] if subscription else None,
+                    secret=subscription["secret"] if subscription else None,
+                    subscription_active=bool(subscription and subscription["active"]),
+                )
+            )
+        return claimed
+
+    def _call_handler(self, delivery: ClaimedDelivery) -> DeliveryOutcome:
+        handler = self.registry.get(delivery.consumer[len(HANDLER_PREFIX) :])
+        if handler is None:
+            return DeliveryOutcome(False, f"handler {delivery.consumer!r} is not registered")
+        try:
+            handler.fn(self.ctx, delivery.event)
+        except Exception as error:
+            logger.warning("handler %s failed on %s", handler.name, delivery.event.event_id)
+            return DeliveryOutcome(False, f"{type(error).__name__}: {error}")
+        return DeliveryOutcome(True)
+
+    def _post(self, delivery: ClaimedDelivery) -> DeliveryOutcome:
+        if not delivery.subscription_active or delivery.url is None or delivery.secret is None:
+            return DeliveryOutcome(False, "subscription removed before delivery", permanent=True)
+        body = delivery.event.body()
+        headers = signed_headers(
+            delivery.secret, delivery.event.event_id, body, now=self.ctx.clock.now()
+        )
+        headers["content-type"] = "application/json"
+        try:
+            response = self._client.post(
+                delivery.url,
+                content=body.encode("utf-8"),
+                headers=headers,
+                timeout=self.settings.request_timeout_seconds,
+            )
+        except (httpx.HTTPError, httpx.InvalidURL) as error:
+            return DeliveryOutcome(False, f"{type(error).__name__}: {error}")
+        if response.is_success:
+            return DeliveryOutcome(True)
+        return DeliveryOutcome(
+            False, f"HTTP {response.status_code} from {delivery.url}: {response.text[:200]}"
+        )
+
+
+def run_worker(settings: Settings, stop_event: StopSignal, poll_interval: float = 1.0) -> None:
+    """Entry point of one worker process (``buzzstock worker``, multiprocessing targets).
+
+    Opens its own connection to the configured store (no migration) and dispatches until
+    ``stop_event`` is set. Handlers must be registered by modules imported in this process.
+    """
+    ctx = open_context(settings, migrate=False, pool_size=2)
+    try:
+        with Dispatcher(ctx) as dispatcher:
+            dispatcher.run_forever(stop_event, poll_interval)
+    finally:
+        ctx.close()
+
+
+# --- what the API shows -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    delivery_id: int
+    event_id: str
+    event_type: str
+    consumer: str
+    attempts: int
+    last_error: str | None
+    occurred_at: datetime
+    failed_at: datetime
+    payload: dict[str, Any]
+
+
+def dead_letters(ctx: Context, *, limit: int = 100, offset: int = 0) -> list[DeadLetter]:
+    """Deliveries that gave up, most recent failure first."""
+    table = outbox_deliveries.c
+    query = (
+        select(
+            table.id,
+            table.event_id,
+            table.consumer,
+            table.attempts,
+            table.last_error,
+            table.next_attempt_at,
+            outbox_events.c.event_type,
+            outbox_events.c.occurred_at,
+            outbox_events.c.payload,
+        )
+        .join(outbox_events, outbox_events.c.event_id == table.event_id)
+        .where(table.state == DEAD)
+        .order_by(table.next_attempt_at.desc(), table.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    with ctx.engine.connect() as connection:
+        rows = connection.execute(query).mappings().all()
+    return [
+        DeadLetter(
+            delivery_id=row["id"],
+            event_id=row["event_id"],
+            event_type=row["event_type"],
+            consumer=row["consumer"],
+            attempts=row["attempts"],
+            last_error=row["last_error"],
+            occurred_at=as_utc(row["occurred_at"]),
+            failed_at=as_utc(row["next_attempt_at"]),
+            payload=row["payload"],
+        )
+        for row in rows
+    ]
+
+
+def retry_dead_letter(ctx: Context, delivery_id: int) -> None:
+    """Put a dead letter back in the queue, due now, with a fresh attempt budget.
+
+    Raises NotFound for an unknown id and Conflict if the delivery is not dead.
+    """
+    table = outbox_deliveries.c
+    now = as_utc(ctx.clock.now())
+    with ctx.engine.begin() as connection:
+        updated = connection.execute(
+            update(outbox_deliveries)
+            .where(and_(table.id == delivery_id, table.state == DEAD))
+            .values(state=PENDING, attempts=0, next_attempt_at=now)
+        ).rowcount
+        if updated:
+            return
+        state = connection.execute(
+            select(table.state).where(table.id == delivery_id)
+        ).scalar_one_or_none()
+    if state is None:
+        raise NotFound(f"no outbox delivery {delivery_id}")
+    raise Conflict(f"delivery {delivery_id} is {state}, only dead letters can be retried")
+
+
+def delivery_stats(ctx: Context) -> dict[str, int]:
+    """Deliveries per state (every state present), plus events not yet fanned out."""
+    with ctx.engine.connect() as connection:
+        counts: dict[str, int] = dict(
+            connection.execute(
+                select(outbox_deliveries.c.state, func.count()).group_by(outbox_deliveries.c.state)
+            ).all()
+        )
+        waiting = connection.execute(
+            select(func.count())
+            .select_from(outbox_events)
+            .where(outbox_events.c.fanned_out == false())
+        ).scalar_one()
+    stats = {state: int(counts.get(state, 0)) for state in STATES}
+    stats["events_awaiting_fan_out"] = int(waiting)
+    return stats

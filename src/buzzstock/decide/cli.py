@@ -1,0 +1,186 @@
+"""`buzzstock plan`: the what-if calculators a buyer uses daily (D-2, D-4)."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from buzzstock.core.errors import InvalidInput
+from buzzstock.decide.quantity import Demand, DemandKind, MismatchCosts, newsvendor
+from buzzstock.decide.settings import DecideSettings
+from buzzstock.decide.split import Milestone, parse_suppliers_csv, plan_split
+
+plan_app = typer.Typer(
+    no_args_is_help=True,
+    help="What-if calculators: order quantity (newsvendor) and supplier split.",
+)
+
+_MILESTONE = re.compile(r"^\s*(\d+)\s*@\s*(\d+)\s*$")
+
+
+def _fail(message: str, code: int = 2) -> NoReturn:
+    Console(stderr=True, soft_wrap=True).print(f"[bold red]Error:[/] {message}", highlight=False)
+    raise typer.Exit(code)
+
+
+def _costs(
+    holding_cost: float | None,
+    shortage_cost: float | None,
+    unit_cost: float | None,
+    price: float | None,
+    salvage: float | None,
+) -> MismatchCosts:
+    holding_form = holding_cost is not None or shortage_cost is not None
+    price_form = unit_cost is not None or price is not None or salvage is not None
+    if holding_form and price_form:
+        _fail(
+            "give either --holding-cost and --shortage-cost, or --unit-cost and --price "
+            "(with optional --salvage), not both"
+        )
+    if holding_form:
+        if holding_cost is None or shortage_cost is None:
+            _fail("--holding-cost and --shortage-cost must be given together")
+        return MismatchCosts.from_holding_shortage(holding_cost, shortage_cost)
+    if price_form:
+        if unit_cost is None or price is None:
+            _fail("--unit-cost and --price must be given together (--salvage is optional)")
+        return MismatchCosts.from_prices(unit_cost, price, salvage or 0.0)
+    _fail(
+        "costs are missing: give --holding-cost H --shortage-cost P, or --unit-cost C "
+        "--price R [--salvage V]"
+    )
+
+
+def _demand(kind: DemandKind, mean: float, std: float | None) -> Demand:
+    if kind is DemandKind.NORMAL:
+        if std is None:
+            _fail("normal demand needs --std (its standard deviation)")
+        return Demand.normal(mean, std)
+    if std is not None:
+        _fail("Poisson demand is set by --mean alone; drop --std")
+    return Demand.poisson(mean)
+
+
+@plan_app.command()
+def quantity(
+    demand: Annotated[
+        DemandKind, typer.Option(help="Demand distribution per period: normal or poisson.")
+    ],
+    mean: Annotated[float, typer.Option(help="Mean demand per period, in units.")],
+    std: Annotated[
+        float | None, typer.Option(help="Standard deviation per period (normal only).")
+    ] = None,
+    holding_cost: Annotated[float | None, typer.Option(help="Cost per unit left over (h).")] = None,
+    shortage_cost: Annotated[
+        float | None, typer.Option(help="Cost per unit of demand missed (p).")
+    ] = None,
+    unit_cost: Annotated[float | None, typer.Option(help="Purchase cost per unit (c).")] = None,
+    price: Annotated[float | None, typer.Option(help="Selling price per unit (r).")] = None,
+    salvage: Annotated[
+        float | None, typer.Option(help="Value of a leftover unit, e.g. clearance price (v).")
+    ] = None,
+    lead_time: Annotated[
+        float, typer.Option(help="Periods of demand the order must cover (L).")
+    ] = 1.0,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """D-4: recommended order quantity and its expected cost (newsvendor)."""
+    try:
+        costs = _costs(holding_cost, shortage_cost, unit_cost, price, salvage)
+        result = newsvendor(_demand(demand, mean, std), costs, lead_time=lead_time)
+    except InvalidInput as error:
+        _fail(error.detail)
+    if as_json:
+        typer.echo(
+            json.dumps(
+                {
+                    "quantity": result.quantity,
+                    "expected_cost": result.expected_cost,
+                    "critical_ratio": result.critical_ratio,
+                }
+            )
+        )
+        return
+    covered = result.demand
+    spread = f", std {covered.std:,.2f}" if covered.kind is DemandKind.NORMAL else ""
+    table = Table(title="Order quantity (newsvendor, D-4)", show_header=False)
+    table.add_row("Demand covered", f"{covered.kind} mean {covered.mean:,.2f}{spread}")
+    table.add_row("Cost per unit left over", f"{costs.overage:,.2f}")
+    table.add_row("Cost per unit short", f"{costs.underage:,.2f}")
+    table.add_row("Critical ratio", f"{result.critical_ratio:.4f}")
+    table.add_row("[bold]Order quantity[/]", f"[bold]{result.quantity:,} units[/]")
+    table.add_row("Expected leftover", f"{result.expected_leftover:,.2f} units")
+    table.add_row("Expected shortage", f"{result.expected_shortage:,.2f} units")
+    table.add_row("Expected cost", f"{result.expected_cost:,.2f}")
+    if result.expected_profit is not None:
+        table.add_row("Expected profit", f"{result.expected_profit:,.2f}")
+    Console().print(table)
+
+
+def _milestones(values: list[str]) -> list[Milestone]:
+    parsed: list[Milestone] = []
+    for value in values:
+        match = _MILESTONE.match(value)
+        if match is None:
+            _fail(f"--need-by expects UNITS@DAY, e.g. 100@4; got {value!r}")
+        parsed.append(Milestone(day=int(match.group(2)), quantity=int(match.group(1))))
+    return parsed
+
+
+@plan_app.command()
+def split(
+    suppliers: Annotated[
+        Path,
+        typer.Option(
+            help="CSV with columns supplier,unit_cost,capacity,moq,lead_time_days,"
+            "material_ready_day."
+        ),
+    ],
+    demand: Annotated[int, typer.Option(help="Units to buy in total.")],
+    due: Annotated[int, typer.Option(help="Day by which every unit must have arrived.")],
+    need_by: Annotated[
+        list[str] | None,
+        typer.Option(help="Earlier deadline UNITS@DAY (repeatable), e.g. 100@4."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """D-2: split an order across suppliers at least cost, meeting the due day."""
+    try:
+        text = suppliers.read_text(encoding="utf-8-sig")
+    except OSError as error:
+        _fail(f"cannot read suppliers file {suppliers}: {error.strerror or error}")
+    try:
+        offers = parse_suppliers_csv(text)
+        plan = plan_split(
+            offers, demand, due, _milestones(need_by or []), settings=DecideSettings()
+        )
+    except InvalidInput as error:
+        _fail(error.detail, code=1)
+    if as_json:
+        typer.echo(json.dumps(plan.as_json()))
+        return
+    table = Table(title=f"Order split (D-2): {demand:,} units by day {due}")
+    table.add_column("Supplier")
+    table.add_column("Units", justify="right")
+    table.add_column("Unit cost", justify="right")
+    table.add_column("Cost", justify="right")
+    table.add_column("Arrives day", justify="right")
+    for line in plan.lines:
+        table.add_row(
+            line.supplier,
+            f"{line.quantity:,}",
+            f"{line.unit_cost:,.2f}",
+            f"{line.cost:,.2f}",
+            str(line.arrival_day),
+        )
+    table.add_row("[bold]Total[/]", f"{demand:,}", "", f"[bold]{plan.cost:,.2f}[/]", "")
+    console = Console()
+    console.print(table)
+    for sentence in plan.explanation:
+        console.print(sentence, highlight=False)
