@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Path, Query, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from buzzstock.api.deps import Caller, Ctx
@@ -78,7 +78,10 @@ def unsubscribe(subscription_id: str, ctx: Ctx, caller: Caller) -> dict[str, int
 
 @router.get("/outbox/dead-letters")
 def dead_letters(
-    ctx: Ctx, caller: Caller, limit: int = 100, offset: int = 0
+    ctx: Ctx,
+    caller: Caller,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
 ) -> list[dict[str, Any]]:
     """Deliveries that failed every try, with the last error, for a person to look at."""
     caller.require("admin", "operator")
@@ -86,7 +89,9 @@ def dead_letters(
 
 
 @router.post("/outbox/dead-letters/{delivery_id}/retry")
-def retry_dead_letter(delivery_id: int, ctx: Ctx, caller: Caller) -> dict[str, str]:
+def retry_dead_letter(
+    delivery_id: Annotated[int, Path(ge=1, le=2**63 - 1)], ctx: Ctx, caller: Caller
+) -> dict[str, str]:
     caller.require("admin", "operator")
     outbox.retry_dead_letter(ctx, delivery_id)
     return {"state": "pending"}

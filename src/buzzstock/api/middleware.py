@@ -9,6 +9,7 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 
+from buzzstock.api.deps import bearer_key
 from buzzstock.api.problems import PROBLEM_JSON
 from buzzstock.core import idempotency
 from buzzstock.core.context import Context
@@ -65,7 +66,7 @@ class RequestGuard:
         if scope["method"] != "POST" or key is None:
             await self.app(scope, replay, send)
             return
-        presented = headers.get("authorization") or headers.get("x-api-key") or ""
+        presented = bearer_key(headers.get("authorization"), headers.get("x-api-key")) or ""
         key_scope = hashlib.sha256(presented.encode()).hexdigest()[:32]
         fingerprint = idempotency.fingerprint(scope["method"], scope["path"], body)
         try:

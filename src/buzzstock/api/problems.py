@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -12,6 +13,7 @@ from starlette.exceptions import HTTPException
 from buzzstock.core.errors import PROBLEM_BASE, DomainError
 
 PROBLEM_JSON = "application/problem+json"
+logger = logging.getLogger(__name__)
 
 
 def problem_response(status: int, slug: str, title: str, detail: str, **extra: Any) -> JSONResponse:
@@ -43,6 +45,17 @@ def install(app: FastAPI) -> None:
             return problem_response(400, "malformed-json", "Malformed JSON", detail)
         return problem_response(
             422, "invalid-input", "The request is not valid", detail, errors=problems
+        )
+
+    @app.exception_handler(Exception)
+    async def unexpected(_request: Request, error: Exception) -> JSONResponse:
+        logger.exception("unexpected error", exc_info=error)
+        return problem_response(
+            500,
+            "internal-error",
+            "Internal error",
+            "the server failed unexpectedly; nothing was confirmed, retry with the same "
+            "Idempotency-Key, and tell the operator if it persists",
         )
 
     @app.exception_handler(HTTPException)

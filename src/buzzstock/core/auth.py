@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import Boolean, Column, DateTime, String, Table, insert, select, update
 
+from buzzstock.core.clock import as_utc
 from buzzstock.core.context import Context
 from buzzstock.core.db import metadata, reading
 from buzzstock.core.errors import Forbidden, InvalidInput, NotFound, Unauthorized
@@ -119,7 +120,7 @@ def list_keys(ctx: Context) -> list[dict[str, Any]]:
                 "role": row.role,
                 "channel": row.channel,
                 "supplier": row.supplier,
-                "created_at": row.created_at.isoformat(),
+                "created_at": as_utc(row.created_at).isoformat(),
                 "revoked": row.revoked,
             }
             for row in connection.execute(select(api_keys).order_by(api_keys.c.created_at))

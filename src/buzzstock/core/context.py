@@ -16,6 +16,18 @@ class Context:
     engine: Engine
     settings: Settings
     clock: Clock = field(default_factory=SystemClock)
+    _effective: dict[tuple[str | None, str | None], Settings] = field(
+        default_factory=dict, repr=False
+    )
+
+    def settings_for(self, *, market: str | None = None, category: str | None = None) -> Settings:
+        """The settings with a market's (or region's) and a category's overrides applied."""
+        key = (market, category)
+        found = self._effective.get(key)
+        if found is None:
+            found = self.settings.effective(market=market, category=category)
+            self._effective[key] = found
+        return found
 
     @property
     def backend(self) -> str:

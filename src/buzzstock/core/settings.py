@@ -22,6 +22,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from buzzstock.channels.settings import ChannelSettings
 from buzzstock.decide.settings import DecideSettings
 
 DEFAULT_CONFIG_FILE = "buzzstock.toml"
@@ -99,17 +100,6 @@ class StockSettings(Group):
     slow_region_coupon_percent: int = Field(
         10, ge=0, le=90, description="S-5: coupon suggested for a slow region, in percent."
     )
-    push_rate_limit_per_minute: int = Field(
-        120,
-        gt=0,
-        description="S-6: API calls per minute allowed towards one channel (token bucket).",
-    )
-    sync_delay_standard_ms: int = Field(
-        1500, gt=0, description="S-6: industry-standard sync delay from change to channel."
-    )
-    sync_delay_target_ms: int = Field(
-        500, gt=0, description="S-6: target sync delay from change to channel."
-    )
     fulfilment_horizon_days: int = Field(
         7,
         ge=1,
@@ -179,6 +169,7 @@ class Settings(BaseSettings):
     outbox: OutboxSettings = Field(default_factory=OutboxSettings)
     api: ApiSettings = Field(default_factory=ApiSettings)
     decide: DecideSettings = Field(default_factory=DecideSettings)
+    channels: ChannelSettings = Field(default_factory=ChannelSettings)
     markets: dict[str, dict[str, dict[str, Any]]] = Field(
         default_factory=dict,
         description="Per-market overrides: markets.<code>.<group>.<setting> = value.",
@@ -217,7 +208,7 @@ class Settings(BaseSettings):
         return Settings.model_validate(data)
 
 
-GROUPS = ("stock", "outbox", "api", "decide")
+GROUPS = ("stock", "outbox", "api", "decide", "channels")
 
 
 def config_file_path() -> Path:

@@ -21,7 +21,9 @@ class Body(BaseModel):
 
 class ReservationRequest(Body):
     sku: str = Field(min_length=1, max_length=80, examples=["BREEZE-BAND"])
-    quantity: int = Field(examples=[1], description="Units to hold (1 up to the configured max).")
+    quantity: int = Field(
+        strict=True, examples=[1], description="Units to hold (1 up to the configured max)."
+    )
     channel: str = Field(min_length=1, max_length=80, examples=["tiktok-us"])
     buyer: str = Field(min_length=1, max_length=200, examples=["buyer-7781"])
 
@@ -50,7 +52,7 @@ class ConfirmRequest(Body):
 
 class ReceiptRequest(Body):
     warehouse: str = Field(min_length=1, max_length=40)
-    quantity: int = Field(ge=1, le=100_000_000)
+    quantity: int = Field(strict=True, ge=1, le=100_000_000)
     quota: str | None = Field(
         None,
         description="Quota bucket to sell them from (default: the "
@@ -60,14 +62,14 @@ class ReceiptRequest(Body):
 
 class InTransitRequest(Body):
     warehouse: str = Field(min_length=1, max_length=40)
-    quantity: int = Field(ge=1, le=100_000_000)
+    quantity: int = Field(strict=True, ge=1, le=100_000_000)
     eta: datetime
 
 
 class QuotaMoveRequest(Body):
     source: str = Field(min_length=1, max_length=80, examples=["elastic"])
     target: str = Field(min_length=1, max_length=80, examples=["US"])
-    quantity: int = Field(ge=1, le=100_000_000)
+    quantity: int = Field(strict=True, ge=1, le=100_000_000)
     reason: str = Field("manual", max_length=200)
 
 
@@ -76,7 +78,9 @@ class PauseRequest(Body):
 
 
 class BuyerLimitRequest(Body):
-    limit: int | None = Field(None, ge=1, description="Units per buyer; null switches it off.")
+    limit: int | None = Field(
+        None, ge=1, le=2**31 - 1, description="Units per buyer; null switches it off."
+    )
 
 
 @router.post("/reservations", status_code=status.HTTP_201_CREATED, response_model=ReservationOut)

@@ -8,7 +8,19 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Engine,
+    String,
+    case,
+    cast,
+    func,
+    insert,
+    literal,
+    select,
+    update,
+)
 
 from buzzstock.core.db import reading
 from buzzstock.core.errors import NotFound, SkuPaused
@@ -31,6 +43,13 @@ class PoolAfter:
         return self.units_total - self.units_used
 
 
+def _sha256_hex(connection: Connection, value: ColumnElement[str]) -> ColumnElement[str]:
+    """SHA-256 as lowercase hex inside the database (SQLite gets it from core.db on connect)."""
+    if connection.dialect.name == "postgresql":
+        return func.encode(func.sha256(func.convert_to(value, "UTF8")), "hex")
+    return func.buzz_sha256(value)
+
+
 def append(
     connection: Connection,
     sku: str,
@@ -42,25 +61,46 @@ def append(
 ) -> tuple[PoolAfter, bool]:
     """Append movements to the SKU's chain and apply their totals to its pool row.
 
-    Must run after the bucket and warehouse rows were changed in the same transaction (lock
-    order: buckets, warehouses, capacity, then the pool). Returns the pool after the change and
-    whether the low-stock alert (S-5) has just switched on.
+    One UPDATE of the pool row advances the sequence, computes the new chain head in the
+    database and hands back the old head, so the ledger rows' hashes are known without another
+    round trip while the row is locked. Must run after the bucket and warehouse rows were
+    changed in the same transaction (lock order: buckets, warehouses, capacity, then the pool).
+    Returns the pool after the change and whether the low-stock alert (S-5) just switched on.
     """
     d_total = sum(m.d_limit for m in movements)
     d_used = sum(m.d_used for m in movements)
     conditions = [stock_pools.c.sku == sku]
     if require_active:
         conditions.append(stock_pools.c.paused.is_(False))
+    head: ColumnElement[str] = stock_pools.c.ledger_head
+    for offset, movement in enumerate(movements, start=1):
+        prefix, suffix = ledger_line(sku, 0, at, movement).split("|0|", 1)
+        line = (
+            literal(prefix + "|")
+            + cast(stock_pools.c.ledger_seq + offset, String)
+            + literal("|" + suffix)
+        )
+        head = _sha256_hex(connection, head + literal("|") + line)
+    new_total = stock_pools.c.units_total + d_total
     row = connection.execute(
         update(stock_pools)
         .where(*conditions)
         .values(
             ledger_seq=stock_pools.c.ledger_seq + len(movements),
-            units_total=stock_pools.c.units_total + d_total,
+            ledger_prev_head=stock_pools.c.ledger_head,
+            ledger_head=head,
+            units_total=new_total,
             units_used=stock_pools.c.units_used + d_used,
+            reference_units=case(
+                (new_total > stock_pools.c.reference_units, new_total),
+                else_=stock_pools.c.reference_units,
+            )
+            if d_total > 0
+            else stock_pools.c.reference_units,
         )
         .returning(
             stock_pools.c.ledger_seq,
+            stock_pools.c.ledger_prev_head,
             stock_pools.c.ledger_head,
             stock_pools.c.units_total,
             stock_pools.c.units_used,
@@ -75,11 +115,11 @@ def append(
             raise NotFound(f"SKU {sku!r} has no stock pool yet: receive stock or load a catalogue")
         raise SkuPaused(f"SKU {sku!r} is paused and takes no new reservations", rule="S-4")
     first_seq = row.ledger_seq - len(movements) + 1
-    head = row.ledger_head
+    chain = row.ledger_prev_head
     rows = []
     for offset, movement in enumerate(movements):
         seq = first_seq + offset
-        new_head = chain_hash(head, ledger_line(sku, seq, at, movement))
+        new_head = chain_hash(chain, ledger_line(sku, seq, at, movement))
         rows.append(
             {
                 "sku": sku,
@@ -94,33 +134,34 @@ def append(
                 "d_in_transit": movement.d_in_transit,
                 "d_limit": movement.d_limit,
                 "d_used": movement.d_used,
-                "prev_hash": head,
+                "prev_hash": chain,
                 "hash": new_head,
             }
         )
-        head = new_head
+        chain = new_head
+    if chain != row.ledger_head:
+        raise RuntimeError(f"ledger head of {sku!r} computed by the database differs from ours")
     connection.execute(insert(stock_ledger), rows)
     pool = PoolAfter(
         units_total=row.units_total,
         units_used=row.units_used,
-        reference_units=max(row.reference_units, row.units_total if d_total > 0 else 0),
+        reference_units=row.reference_units,
         low_alert_active=row.low_alert_active,
         buyer_limit=row.buyer_limit,
     )
-    low_now = pool.low_alert_active
-    if low_alert_share is not None and pool.reference_units > 0:
-        low_now = pool.available < low_alert_share * pool.reference_units
+    if low_alert_share is None or pool.reference_units <= 0:
+        return pool, False
+    low_now = pool.available < low_alert_share * pool.reference_units
+    if low_now == pool.low_alert_active:
+        return pool, False
     connection.execute(
-        update(stock_pools)
-        .where(stock_pools.c.sku == sku)
-        .values(ledger_head=head, low_alert_active=low_now, reference_units=pool.reference_units)
+        update(stock_pools).where(stock_pools.c.sku == sku).values(low_alert_active=low_now)
     )
-    switched_on = low_now and not pool.low_alert_active
     return (
         PoolAfter(
             pool.units_total, pool.units_used, pool.reference_units, low_now, pool.buyer_limit
         ),
-        switched_on,
+        low_now,
     )
 
 

@@ -123,6 +123,7 @@ def _confirm_once(
             if state is None:
                 raise NotFound(f"no reservation {reservation_id!r}")
             return str(state)
+        _count_sold(connection, row)
         destination = ship_to or _channel_location(connection, row.channel)
         options, capacity = _fulfilment_options(
             ctx, connection, row.sku, destination, today, horizon
@@ -171,7 +172,6 @@ def _confirm_once(
                 for line in sorted(plan, key=lambda item: item.warehouse)
             ],
         )
-        _count_sold(connection, row)
         record_event(
             connection,
             "OrderConfirmed",
@@ -286,25 +286,30 @@ def ship(ctx: Context, order_id: str) -> Order:
     """S-7: the order's allocated units leave their warehouses: on hand and quotas go down."""
     now = ctx.clock.now()
     with ctx.engine.begin() as connection:
+        reservation_id = connection.execute(
+            select(orders.c.reservation_id).where(orders.c.id == order_id)
+        ).scalar()
+        if reservation_id is None:
+            raise NotFound(f"no order {order_id!r}")
+        # The reservation row is locked before the order row, as cancel does, so the two
+        # cannot deadlock; the reservation's state decides who wins.
+        reservation = connection.execute(
+            update(reservations)
+            .where(reservations.c.id == reservation_id, reservations.c.state == "confirmed")
+            .values(state="shipped")
+            .returning(*reservations.c)
+        ).first()
         order = connection.execute(
             update(orders)
             .where(orders.c.id == order_id, orders.c.state == "allocated")
             .values(state="shipped", shipped_at=now)
             .returning(*orders.c)
         ).first()
-        if order is None:
-            found = connection.execute(
+        if reservation is None or order is None:
+            state = connection.execute(
                 select(orders.c.state).where(orders.c.id == order_id)
-            ).first()
-            if found is None:
-                raise NotFound(f"no order {order_id!r}")
-            raise Conflict(f"order {order_id!r} is {found.state} and cannot be shipped")
-        reservation = connection.execute(
-            select(reservations).where(reservations.c.id == order.reservation_id)
-        ).one()
-        connection.execute(
-            update(reservations).where(reservations.c.id == reservation.id).values(state="shipped")
-        )
+            ).scalar()
+            raise Conflict(f"order {order_id!r} is {state} and cannot be shipped")
         movements = []
         for bucket, units in sorted(
             (

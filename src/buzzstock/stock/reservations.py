@@ -81,6 +81,7 @@ def _fingerprint(payload: dict[str, Any]) -> str:
 
 
 _channel_regions: dict[tuple[str, str], str] = {}
+_sold_out_recently: set[tuple[str, str, str]] = set()
 
 
 def channel_region(ctx: Context, connection: Connection | None, channel: str) -> str:
@@ -132,11 +133,19 @@ def reserve(
         earlier = _reservation_by_key(ctx, request_key, fingerprint)
         if earlier is not None:
             return earlier
+    sold_out_key = (str(ctx.engine.url), sku, channel)
     try:
-        if _free_for(ctx, sku, channel) < quantity and release_expired(ctx, sku=sku) == 0:
-            raise _refusal(sku, quantity, channel_region(ctx, None, channel))
+        if sold_out_key in _sold_out_recently:
+            # After a refusal, check with a lock-free snapshot read first so a sold-out SKU
+            # refuses without queueing behind the writers; otherwise go straight to the write.
+            if _free_for(ctx, sku, channel) >= quantity:
+                _sold_out_recently.discard(sold_out_key)
+            elif release_expired(ctx, sku=sku) == 0:
+                raise _refusal(sku, quantity, channel_region(ctx, None, channel))
         return _reserve_once(ctx, sku, quantity, channel, buyer, request_key, fingerprint)
     except InsufficientStock:
+        _sold_out_recently.add(sold_out_key)
+        _free_for(ctx, sku, channel)
         if release_expired(ctx, sku=sku) == 0:
             raise
         return _reserve_once(ctx, sku, quantity, channel, buyer, request_key, fingerprint)
@@ -332,8 +341,11 @@ def _take_units(
 def _refill_if_selling_out(
     ctx: Context, connection: Connection, sku: str, region: str, region_after: tuple[int, int]
 ) -> int:
-    """S-5: once a region has sold its trigger share of its quota, move elastic units to it."""
-    settings = ctx.settings.stock
+    """S-5: once a region has sold its trigger share of its quota, move elastic units to it.
+
+    The trigger share and the units moved can differ per region (``[markets.<region>.stock]``).
+    """
+    settings = ctx.settings_for(market=region).stock
     limit_units, used_units = region_after
     if limit_units == 0 or settings.refill_units == 0:
         return 0
@@ -383,15 +395,21 @@ def _count_buyer_units(
         )
 
 
-def _release_units(connection: Connection, row: Any, kind: str) -> list[Movement]:
-    """Give a reservation's units back to the buckets they came from (caller appends the ledger)."""
+def _release_units(
+    connection: Connection, row: Any, kind: str, *, was_sold: bool = False
+) -> list[Movement]:
+    """Give a reservation's units back to the buckets they came from (caller appends the ledger).
+
+    ``was_sold``: the reservation had become an order, so the buckets' sold count goes back too.
+    """
     movements = []
     for bucket, units in sorted(
         ((row.primary_bucket, row.primary_units), (ELASTIC, row.elastic_units)),
         key=lambda pair: bucket_lock_order(pair[0]),
     ):
         if units:
-            if not change_bucket(connection, row.sku, bucket, d_used=-units):
+            sold = -units if was_sold else 0
+            if not change_bucket(connection, row.sku, bucket, d_used=-units, d_sold=sold):
                 raise Conflict(f"quota {bucket!r} of {row.sku!r} cannot take back {units} unit(s)")
             movements.append(Movement(kind, row.id, bucket=bucket, d_used=-units))
     return movements
@@ -445,7 +463,7 @@ def cancel(ctx: Context, reservation_id: str) -> Reservation:
             .values(state="cancelled")
             .returning(orders.c.id)
         ).scalar()
-        movements = _release_units(connection, row, "cancel")
+        movements = _release_units(connection, row, "cancel", was_sold=order_id is not None)
         if order_id is not None:
             movements += _unallocate(connection, row.sku, order_id)
         ledger.append(

@@ -45,6 +45,7 @@ def ensure_pool(connection: Connection, sku: str) -> None:
             low_alert_active=False,
             ledger_seq=0,
             ledger_head=GENESIS_HASH,
+            ledger_prev_head=GENESIS_HASH,
         )
     )
     ensure_bucket(connection, sku, ELASTIC)

@@ -48,6 +48,7 @@ stock_pools = Table(
     Column("low_alert_active", Boolean, nullable=False, default=False),
     Column("ledger_seq", BigInteger, nullable=False, default=0),
     Column("ledger_head", String(64), nullable=False),
+    Column("ledger_prev_head", String(64), nullable=False),
     CheckConstraint("units_used >= 0 AND units_used <= units_total", name="pool_within_total"),
 )
 

@@ -127,9 +127,29 @@ def run_buyers(
     ]
     for worker in workers:
         worker.start()
-    time.sleep(0.5)
-    began = time.perf_counter()
-    start.set()
+    try:
+        time.sleep(0.5)
+        began = time.perf_counter()
+        start.set()
+        outcomes = _collect(workers, results, on_progress, done)
+    except BaseException:
+        for worker in workers:
+            worker.terminate()
+        raise
+    elapsed = time.perf_counter() - began
+    for worker in workers:
+        worker.join()
+    if on_progress is not None:
+        on_progress(done.value)
+    return outcomes, elapsed
+
+
+def _collect(
+    workers: list[Any],
+    results: Any,
+    on_progress: Callable[[int], None] | None,
+    done: Synchronized[int],
+) -> list[BuyerOutcome]:
     outcomes: list[BuyerOutcome] = []
     while len(outcomes) < len(workers):
         if on_progress is not None:
@@ -143,12 +163,7 @@ def run_buyers(
         if isinstance(item, BaseException):
             raise RuntimeError(f"a buyer process failed: {item!r}") from item
         outcomes.append(item)
-    elapsed = time.perf_counter() - began
-    for worker in workers:
-        worker.join()
-    if on_progress is not None:
-        on_progress(done.value)
-    return outcomes, elapsed
+    return outcomes
 
 
 def set_up_stress_sku(ctx: Context, channels: int, units: int) -> tuple[str, list[str]]:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 17:24:32.897659
+Create Date: 2026-11-23 17:33:10.656986
 """
 
 from __future__ import annotations
@@ -188,6 +188,7 @@ def upgrade() -> None:
         sa.Column("low_alert_active", sa.Boolean(), nullable=False),
         sa.Column("ledger_seq", sa.BigInteger(), nullable=False),
         sa.Column("ledger_head", sa.String(length=64), nullable=False),
+        sa.Column("ledger_prev_head", sa.String(length=64), nullable=False),
         sa.CheckConstraint(
             "units_used >= 0 AND units_used <= units_total",
             name=op.f("ck_stock_pools_pool_within_total"),
