@@ -44,7 +44,7 @@ from buzzstock.core.db import create_db_engine
 from buzzstock.core.errors import DomainError
 from buzzstock.core.settings import Settings
 from buzzstock.stock import reservations
-from buzzstock.stock.pool import receive
+from buzzstock.stock.pool import receive, set_quotas
 from common import machine, markdown_table, today, write_section
 
 PG_ADMIN = os.environ.get("BUZZSTOCK_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -117,6 +117,7 @@ def set_up(ctx: Context) -> None:
     create(ctx, Channel(code="c1", name="Channel", platform="custom", market="M"))
     create(ctx, Sku(code="HOT", name="Hot SKU"))
     receive(ctx, "HOT", "W", UNITS)
+    set_quotas(ctx, "HOT", {"R": 1.0}, elastic_share=0.2)
 
 
 def in_process(url: str, clients: int, seconds: float) -> Run:

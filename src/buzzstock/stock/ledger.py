@@ -149,6 +149,17 @@ def append(
         low_alert_active=row.low_alert_active,
         buyer_limit=row.buyer_limit,
     )
+    return update_low_alert(connection, sku, pool, low_alert_share)
+
+
+def update_low_alert(
+    connection: Connection, sku: str, pool: PoolAfter, low_alert_share: float | None
+) -> tuple[PoolAfter, bool]:
+    """S-5: switch the SKU's low-stock flag when available stock crosses the alert share.
+
+    Returns the pool with the flag as it is now, and whether it has just switched on (so the
+    caller raises one replenishment alert per crossing).
+    """
     if low_alert_share is None or pool.reference_units <= 0:
         return pool, False
     low_now = pool.available < low_alert_share * pool.reference_units

@@ -30,10 +30,12 @@ from buzzstock.core.errors import (
     InsufficientStock,
     InvalidInput,
     NotFound,
+    SkuPaused,
 )
 from buzzstock.core.events import record_event
 from buzzstock.core.ids import new_id
 from buzzstock.stock import ledger
+from buzzstock.stock.fastpath import reserve_in_one_statement
 from buzzstock.stock.model import (
     Movement,
     bucket_lock_order,
@@ -229,16 +231,43 @@ def _reserve_once(
     settings = ctx.settings.stock
     now = ctx.clock.now()
     reservation_id = new_id("res")
+    expires_at = now + timedelta(seconds=settings.reservation_ttl_seconds)
     with ctx.engine.begin() as connection:
         region = channel_region(ctx, connection, channel)
-        primary, elastic, region_after = _take_units(connection, sku, region, quantity)
-        if primary == 0 and elastic == 0:
-            raise _refusal(sku, quantity, region)
-        movements = []
-        if primary:
-            movements.append(Movement("reserve", reservation_id, bucket=region, d_used=primary))
-        if elastic:
-            movements.append(Movement("reserve", reservation_id, bucket=ELASTIC, d_used=elastic))
+        fast = (
+            reserve_in_one_statement(
+                connection,
+                reservation_id=reservation_id,
+                sku=sku,
+                bucket=region,
+                quantity=quantity,
+                channel=channel,
+                buyer=buyer,
+                at=now,
+                expires_at=expires_at,
+                request_key=request_key,
+                fingerprint=fingerprint,
+            )
+            if connection.dialect.name == "postgresql"
+            else None
+        )
+        movements: list[Movement] = []
+        region_after: tuple[int, int] | None
+        if fast is not None:
+            if fast.pool is None:
+                raise SkuPaused(f"SKU {sku!r} is paused and takes no new reservations", rule="S-4")
+            primary, elastic, region_after = quantity, 0, fast.bucket_after
+            _check_buyer_limit(sku, buyer, fast.buyer_units, fast.pool.buyer_limit)
+        else:
+            primary, elastic, region_after = _take_units(connection, sku, region, quantity)
+            if primary == 0 and elastic == 0:
+                raise _refusal(sku, quantity, region)
+            if primary:
+                movements.append(Movement("reserve", reservation_id, bucket=region, d_used=primary))
+            if elastic:
+                movements.append(
+                    Movement("reserve", reservation_id, bucket=ELASTIC, d_used=elastic)
+                )
         refill = (
             _refill_if_selling_out(ctx, connection, sku, region, region_after)
             if region_after is not None
@@ -249,33 +278,39 @@ def _reserve_once(
                 Movement("refill:S-5", reservation_id, bucket=region, d_limit=refill),
                 Movement("refill:S-5", reservation_id, bucket=ELASTIC, d_limit=-refill),
             ]
-        pool, low_switched_on = ledger.append(
-            connection,
-            sku,
-            now,
-            movements,
-            require_active=True,
-            low_alert_share=settings.low_stock_alert_share,
-        )
-        _count_buyer_units(connection, sku, buyer, quantity, pool.buyer_limit)
-        expires_at = now + timedelta(seconds=settings.reservation_ttl_seconds)
-        connection.execute(
-            insert(reservations).values(
-                id=reservation_id,
-                request_key=request_key,
-                request_fingerprint=fingerprint,
-                sku=sku,
-                channel=channel,
-                buyer=buyer,
-                quantity=quantity,
-                primary_bucket=region,
-                primary_units=primary,
-                elastic_units=elastic,
-                state="held",
-                created_at=now,
-                expires_at=expires_at,
+        if movements:
+            pool, low_switched_on = ledger.append(
+                connection,
+                sku,
+                now,
+                movements,
+                require_active=True,
+                low_alert_share=settings.low_stock_alert_share,
             )
-        )
+        else:
+            assert fast is not None and fast.pool is not None
+            pool, low_switched_on = ledger.update_low_alert(
+                connection, sku, fast.pool, settings.low_stock_alert_share
+            )
+        if fast is None:
+            _count_buyer_units(connection, sku, buyer, quantity, pool.buyer_limit)
+            connection.execute(
+                insert(reservations).values(
+                    id=reservation_id,
+                    request_key=request_key,
+                    request_fingerprint=fingerprint,
+                    sku=sku,
+                    channel=channel,
+                    buyer=buyer,
+                    quantity=quantity,
+                    primary_bucket=region,
+                    primary_units=primary,
+                    elastic_units=elastic,
+                    state="held",
+                    created_at=now,
+                    expires_at=expires_at,
+                )
+            )
         if refill:
             record_event(
                 connection,
@@ -363,6 +398,16 @@ def _refill_if_selling_out(
         return 0
     change_bucket(connection, sku, region, d_limit=units)
     return units
+
+
+def _check_buyer_limit(sku: str, buyer: str, units_now: int, limit: int | None) -> None:
+    """S-5: the buyer's tally including this reservation must stay within the limit."""
+    if limit is not None and units_now > limit:
+        raise BuyerLimitReached(
+            f"buyer {buyer!r} may buy at most {limit} unit(s) of {sku!r} across orders",
+            rule="S-5",
+            limit=limit,
+        )
 
 
 def _count_buyer_units(
