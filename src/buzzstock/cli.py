@@ -43,7 +43,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(plan_app, name="plan")
 
 console = Console()
-errors = Console(stderr=True)
+errors = Console(stderr=True, soft_wrap=True)
 
 
 @contextmanager

@@ -13,18 +13,23 @@ import uvicorn
 from buzzstock.api.app import create_app
 from buzzstock.core import outbox
 from buzzstock.core.context import Context, open_context
+from buzzstock.core.outbox import StopSignal
 from buzzstock.core.settings import Settings, load_settings
+from buzzstock.stock.live import evaluate_live_rules, skus_selling_now
 from buzzstock.stock.reservations import release_expired
 
 logger = logging.getLogger(__name__)
 
 
-def background_loop(ctx: Context, stop: threading.Event, poll_interval: float = 1.0) -> None:
-    """Release expired holds (S-4) and deliver outbox events until ``stop`` is set."""
+def background_loop(ctx: Context, stop: StopSignal, poll_interval: float = 1.0) -> None:
+    """Until ``stop`` is set: release expired holds (S-4), apply the velocity rules of S-5 to
+    SKUs that are selling, and deliver outbox events."""
     with outbox.Dispatcher(ctx) as dispatcher:
         while not stop.is_set():
             try:
                 release_expired(ctx)
+                for sku in skus_selling_now(ctx):
+                    evaluate_live_rules(ctx, sku)
                 dispatcher.run_once()
             except Exception:
                 logger.exception("background pass failed; retrying")
@@ -47,7 +52,7 @@ def run_server(host: str, port: int, *, background: bool = True) -> None:
 
 
 def _worker_process(
-    settings_data: dict[str, object], stop: threading.Event, interval: float
+    settings_data: dict[str, object], stop: StopSignal, interval: float
 ) -> None:
     ctx = open_context(Settings.model_validate(settings_data), migrate=False)
     try:

@@ -35,6 +35,18 @@ class LiveAction:
     detail: str
 
 
+def skus_selling_now(ctx: Context) -> list[str]:
+    """SKUs with reservations inside the spike window: the ones the velocity rules look at."""
+    since = ctx.clock.now() - timedelta(seconds=ctx.settings.stock.spike_window_seconds)
+    with reading(ctx.engine) as connection:
+        return [
+            row.sku
+            for row in connection.execute(
+                select(reservations.c.sku).where(reservations.c.created_at >= since).distinct()
+            )
+        ]
+
+
 def spike_ratio(last_window_units: int, baseline_units: int, windows_in_baseline: float) -> float:
     """How many times faster the last window sold than the average window before it."""
     if windows_in_baseline <= 0 or baseline_units <= 0:
@@ -61,7 +73,7 @@ def evaluate_live_rules(ctx: Context, sku: str) -> list[LiveAction]:
         baseline_start = (
             now - BASELINE if first_sale is None else max(now - BASELINE, as_utc(first_sale))
         )
-        recent = _units_by_region(connection, sku, now - window, now)
+        recent = _units_by_region(connection, sku, now - window, now, include_end=True)
         earlier = _units_by_region(connection, sku, baseline_start, now - window)
         buckets = list(
             connection.execute(
@@ -108,7 +120,7 @@ def evaluate_live_rules(ctx: Context, sku: str) -> list[LiveAction]:
 
 
 def _units_by_region(
-    connection: Connection, sku: str, start: datetime, end: datetime
+    connection: Connection, sku: str, start: datetime, end: datetime, *, include_end: bool = False
 ) -> dict[str, int]:
     return {
         row.primary_bucket: int(row.units)
@@ -117,7 +129,9 @@ def _units_by_region(
             .where(
                 reservations.c.sku == sku,
                 reservations.c.created_at >= start,
-                reservations.c.created_at < end,
+                reservations.c.created_at <= end
+                if include_end
+                else reservations.c.created_at < end,
             )
             .group_by(reservations.c.primary_bucket)
         )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -82,29 +83,34 @@ def _fingerprint(payload: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
 
-_channel_regions: dict[tuple[str, str], str] = {}
+_channel_regions: dict[tuple[str, str], tuple[str, float]] = {}
 _sold_out_recently: set[tuple[str, str, str]] = set()
 
 
+CHANNEL_CACHE_SECONDS = 60.0
+
+
 def channel_region(ctx: Context, connection: Connection | None, channel: str) -> str:
-    """The quota region a channel sells from (cached: channels do not change region)."""
+    """The quota region a channel sells from (cached for a minute: it is read on every checkout,
+    and a channel moved to another market takes effect within that minute)."""
     key = (str(ctx.engine.url), channel)
-    region = _channel_regions.get(key)
-    if region is None:
-        if connection is None:
-            with reading(ctx.engine) as reader:
-                return channel_region(ctx, reader, channel)
-        row = connection.execute(
-            select(markets.c.region, channels.c.active)
-            .select_from(channels.join(markets, channels.c.market == markets.c.code))
-            .where(channels.c.code == channel)
-        ).first()
-        if row is None:
-            raise NotFound(f"unknown channel {channel!r}: add it to the catalogue first")
-        if not row.active:
-            raise Conflict(f"channel {channel!r} is switched off")
-        region = str(row.region)
-        _channel_regions[key] = region
+    cached = _channel_regions.get(key)
+    if cached is not None and cached[1] > time.monotonic():
+        return cached[0]
+    if connection is None:
+        with reading(ctx.engine) as reader:
+            return channel_region(ctx, reader, channel)
+    row = connection.execute(
+        select(markets.c.region, channels.c.active)
+        .select_from(channels.join(markets, channels.c.market == markets.c.code))
+        .where(channels.c.code == channel)
+    ).first()
+    if row is None:
+        raise NotFound(f"unknown channel {channel!r}: add it to the catalogue first")
+    if not row.active:
+        raise Conflict(f"channel {channel!r} is switched off")
+    region = str(row.region)
+    _channel_regions[key] = (region, time.monotonic() + CHANNEL_CACHE_SECONDS)
     return region
 
 

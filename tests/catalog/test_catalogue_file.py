@@ -1,0 +1,84 @@
+"""One declarative file describes a seller's set-up; mistakes are named and change nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from buzzstock.catalog.model import Channel, Warehouse
+from buzzstock.catalog.service import (
+    list_entries,
+    load_catalogue,
+    read_catalogue_file,
+)
+from buzzstock.core.context import Context
+from buzzstock.core.errors import InvalidInput
+from buzzstock.stock.view import stock_view
+from tests.stock.test_pool_basics import demo_catalogue_path
+
+YAML = """
+regions:
+  - {code: US, name: North America, timezone: America/Chicago, lat: 39.8, lon: -98.6}
+markets:
+  - {code: US, name: United States, region: US, currency: USD, timezone: America/New_York}
+warehouses:
+  - {code: NJ, name: New Jersey, region: US, city: Edison, lat: 40.5, lon: -74.4}
+channels:
+  - {code: shop, name: Own shop, platform: shopify, market: US}
+skus:
+  - {code: MUG-1, name: Office ritual mug, category: home, base_price: 18}
+stock:
+  - {sku: MUG-1, warehouses: {NJ: 120}, quotas: {US: 1}, elastic_share: 0.25}
+"""
+
+
+def test_yaml_catalogue_creates_everything_and_opening_stock(ctx: Context, tmp_path: Path) -> None:
+    path = tmp_path / "shop.yaml"
+    path.write_text(YAML, encoding="utf-8")
+    report = load_catalogue(ctx, read_catalogue_file(path))
+    assert report.created == {
+        "regions": 1,
+        "markets": 1,
+        "warehouses": 1,
+        "skus": 1,
+        "channels": 1,
+    }
+    view = stock_view(ctx, "MUG-1")
+    assert {q["bucket"]: q["limit"] for q in view["quotas"]} == {"US": 90, "elastic": 30}
+
+
+def test_loading_the_same_file_twice_changes_nothing(ctx: Context) -> None:
+    catalogue = read_catalogue_file(demo_catalogue_path())
+    load_catalogue(ctx, catalogue)
+    again = load_catalogue(ctx, catalogue)
+    assert again.created == {}
+    assert again.skipped_stock == ["BREEZE-BAND"]
+    assert stock_view(ctx, "BREEZE-BAND")["on_hand"] == 3000
+    assert len(list_entries(ctx, Channel)) == 9
+
+
+def test_a_file_with_mistakes_names_them_all(tmp_path: Path) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text(
+        '[[warehouses]]\ncode = "X"\nname = "X"\nregion = "US"\ncity = "C"\nlat = 123\nlon = 0\n'
+        '[[channels]]\ncode = "c"\nname = "c"\nplatform = "myspace"\nmarket = "US"\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(InvalidInput) as refused:
+        read_catalogue_file(path)
+    assert "warehouses.0.lat" in refused.value.detail
+    assert "unknown platform 'myspace'" in refused.value.detail
+
+
+def test_a_reference_to_nothing_is_refused_and_nothing_is_written(
+    ctx: Context, tmp_path: Path
+) -> None:
+    path = tmp_path / "dangling.toml"
+    path.write_text(
+        '[[warehouses]]\ncode = "X"\nname = "X"\nregion = "MARS"\ncity = "C"\nlat = 1\nlon = 0\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(InvalidInput, match="unknown region 'MARS'"):
+        load_catalogue(ctx, read_catalogue_file(path))
+    assert list_entries(ctx, Warehouse) == []

@@ -1,0 +1,98 @@
+"""S-10: the ledger shows tampering, replays to the counters, and CSV is a working fallback."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select, update
+
+from buzzstock.catalog.service import load_catalogue, read_catalogue_file
+from buzzstock.core.context import Context
+from buzzstock.stock import csvio, ledger, service
+from buzzstock.stock.store import stock_ledger, stock_levels
+from buzzstock.stock.view import stock_view
+from tests.stock.test_pool_basics import SKU, demo_catalogue_path
+
+
+@pytest.fixture
+def hub(ctx: Context) -> Context:
+    load_catalogue(ctx, read_catalogue_file(demo_catalogue_path()))
+    order = service.confirm(ctx, service.reserve(ctx, SKU, 2, "amazon-eu", "eve").id)
+    service.ship(ctx, order.id)
+    service.cancel(ctx, service.reserve(ctx, SKU, 1, "shopee-th", "fay").id)
+    return ctx
+
+
+def test_an_edited_ledger_row_breaks_the_chain(hub: Context) -> None:
+    assert ledger.verify(hub.engine).ok
+    with hub.engine.begin() as connection:
+        connection.execute(
+            update(stock_ledger)
+            .where(stock_ledger.c.sku == SKU, stock_ledger.c.seq == 3)
+            .values(d_on_hand=stock_ledger.c.d_on_hand + 1)
+        )
+    report = ledger.verify(hub.engine)
+    assert not report.ok
+    assert any("row 3" in problem for problem in report.broken)
+
+
+def test_a_counter_changed_behind_the_ledger_is_found_by_replay(hub: Context) -> None:
+    with hub.engine.begin() as connection:
+        connection.execute(
+            update(stock_levels)
+            .where(stock_levels.c.sku == SKU, stock_levels.c.warehouse == "SIN")
+            .values(on_hand=stock_levels.c.on_hand + 5)
+        )
+    report = ledger.verify(hub.engine)
+    assert report.broken == []
+    assert report.mismatched and "SIN" in report.mismatched[0]
+
+
+def test_export_then_import_of_a_count_adjusts_stock_through_the_ledger(hub: Context) -> None:
+    exported = csvio.export_csv(hub)
+    assert exported.splitlines()[0] == ",".join(csvio.COLUMNS)
+    counted = exported.replace(f"{SKU},SIN,800,", f"{SKU},SIN,790,")
+    report = csvio.import_csv(hub, counted)
+    assert report.ok, report.errors
+    assert report.adjustments == [(SKU, "SIN", -10)]
+    view = stock_view(hub, SKU)
+    assert {w["warehouse"]: w["on_hand"] for w in view["warehouses"]}["SIN"] == 790
+    assert ledger.verify(hub.engine).ok
+
+
+def test_a_file_with_bad_rows_imports_nothing_and_names_every_line(hub: Context) -> None:
+    before = stock_view(hub, SKU)
+    bad = (
+        "sku,warehouse,on_hand\n"
+        f"{SKU},LAX,1100\n"
+        "NOPE,LAX,5\n"
+        f"{SKU},HAM,-4\n"
+        f"{SKU},SIN,lots\n"
+        f"{SKU},LAX,1000\n"
+    )
+    report = csvio.import_csv(hub, bad)
+    assert [problem.split(":")[0] for problem in report.errors] == [
+        "line 3",
+        "line 4",
+        "line 5",
+        "line 6",
+    ]
+    assert "unknown sku 'NOPE'" in report.errors[0]
+    assert "already appears on line 2" in report.errors[3]
+    assert stock_view(hub, SKU) == before
+    partial = csvio.import_csv(hub, bad, good_rows_only=True)
+    assert partial.adjustments == [(SKU, "LAX", 1100 - 1200)]
+
+
+def test_on_hand_cannot_be_counted_below_units_already_promised(hub: Context) -> None:
+    service.set_buyer_limit(hub, SKU, None)
+    service.confirm(hub, service.reserve(hub, SKU, 500, "tiktok-eu", "big").id)
+    with hub.engine.connect() as connection:
+        ham = connection.execute(
+            select(stock_levels.c.on_hand).where(
+                stock_levels.c.sku == SKU, stock_levels.c.warehouse == "HAM"
+            )
+        ).scalar_one()
+    report = csvio.import_csv(hub, f"sku,warehouse,on_hand\n{SKU},HAM,0\n")
+    assert not report.ok
+    assert ham == 998
+    assert ledger.verify(hub.engine).ok
