@@ -26,6 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
+from buzzstock.core.clock import as_utc
 from buzzstock.core.context import Context
 from buzzstock.core.db import metadata, reading
 from buzzstock.core.errors import IdempotencyInFlight, IdempotencyMismatch, InvalidInput
@@ -41,6 +42,9 @@ idempotency_keys = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     PrimaryKeyConstraint("scope", "key"),
 )
+
+
+ABANDONED_AFTER = timedelta(seconds=60)
 
 
 @dataclass(frozen=True)
@@ -88,7 +92,26 @@ def begin(ctx: Context, scope: str, key: str, request_fingerprint: str) -> Store
             "this Idempotency-Key was already used for a different request; use a new key"
         )
     if row.status_code is None:
-        raise IdempotencyInFlight("the first request with this Idempotency-Key is still running")
+        if as_utc(row.created_at) > now - ABANDONED_AFTER:
+            raise IdempotencyInFlight(
+                "the first request with this Idempotency-Key is still running; retry shortly"
+            )
+        # The first attempt never finished (the server stopped mid-request): this retry takes
+        # the key over, and only one retry can win the conditional update.
+        with ctx.engine.begin() as connection:
+            taken = connection.execute(
+                update(idempotency_keys)
+                .where(
+                    idempotency_keys.c.scope == scope,
+                    idempotency_keys.c.key == key,
+                    idempotency_keys.c.status_code.is_(None),
+                    idempotency_keys.c.created_at == row.created_at,
+                )
+                .values(created_at=now)
+            ).rowcount
+        if not taken:
+            raise IdempotencyInFlight("another retry with this Idempotency-Key is running")
+        return None
     return StoredAnswer(row.status_code, row.response)
 
 
