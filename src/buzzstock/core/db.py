@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
@@ -17,6 +18,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool, QueuePool
 
 READ_ONLY = "buzzstock_read_only"
+SQLITE_BUSY_SECONDS = 60
+_HOLDS_WRITER_LOCK = "buzzstock_holds_writer_lock"
 
 metadata = MetaData(
     naming_convention={
@@ -53,11 +56,14 @@ def create_db_engine(url: str, *, pool_size: int = 10) -> Engine:
         engine = create_engine(
             url,
             poolclass=NullPool if in_memory else QueuePool,
-            connect_args={"timeout": 60, "check_same_thread": False},
+            connect_args={"timeout": SQLITE_BUSY_SECONDS, "check_same_thread": False},
             **({} if in_memory else {"pool_size": pool_size, "max_overflow": pool_size}),
         )
+        writer = WriterLock()
         event.listen(engine, "connect", _sqlite_on_connect)
-        event.listen(engine, "begin", _sqlite_on_begin)
+        event.listen(engine, "begin", writer.begin)
+        event.listen(engine, "commit", writer.end)
+        event.listen(engine, "rollback", writer.end)
         return engine
     if parsed.get_backend_name() == "postgresql":
         return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800)
@@ -75,7 +81,6 @@ def _sqlite_on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> No
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=60000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
 
@@ -84,11 +89,32 @@ def _sha256_hex(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()
 
 
-def _sqlite_on_begin(connection: Connection) -> None:
-    if connection.get_execution_options().get(READ_ONLY):
-        connection.exec_driver_sql("BEGIN")
-    else:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+class WriterLock:
+    """SQLite allows one writer at a time. Threads of one process queue on this lock instead of
+    on SQLite's busy handler, which polls with sleeps of up to 100 ms; other processes still
+    queue on the database lock (``BEGIN IMMEDIATE``)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+
+    def begin(self, connection: Connection) -> None:
+        if connection.get_execution_options().get(READ_ONLY):
+            connection.exec_driver_sql("BEGIN")
+            return
+        if not self._lock.acquire(timeout=SQLITE_BUSY_SECONDS):
+            raise TimeoutError(
+                f"waited {SQLITE_BUSY_SECONDS} s for another write transaction of this process"
+            )
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            self._lock.release()
+            raise
+        connection.info[_HOLDS_WRITER_LOCK] = True
+
+    def end(self, connection: Connection) -> None:
+        if connection.info.pop(_HOLDS_WRITER_LOCK, False):
+            self._lock.release()
 
 
 def alembic_config(connection: Connection) -> Config:
