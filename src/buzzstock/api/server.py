@@ -51,9 +51,7 @@ def run_server(host: str, port: int, *, background: bool = True) -> None:
         ctx.close()
 
 
-def _worker_process(
-    settings_data: dict[str, object], stop: StopSignal, interval: float
-) -> None:
+def _worker_process(settings_data: dict[str, object], stop: StopSignal, interval: float) -> None:
     ctx = open_context(Settings.model_validate(settings_data), migrate=False)
     try:
         background_loop(ctx, stop, interval)
