@@ -19,7 +19,7 @@ from buzzstock.core import auth
 from buzzstock.core.context import Context, open_context
 from buzzstock.core.errors import DomainError
 from buzzstock.core.settings import describe, load_settings
-from buzzstock.decide.cli import plan_app
+from buzzstock.decide.cli import decisions_app, plan_app
 from buzzstock.stock import csvio, ledger, service
 from buzzstock.stock.stress import stress as run_stress
 from buzzstock.stock.view import stock_view
@@ -41,6 +41,7 @@ app.add_typer(ledger_app, name="ledger")
 app.add_typer(keys_app, name="keys")
 app.add_typer(db_app, name="db")
 app.add_typer(plan_app, name="plan")
+app.add_typer(decisions_app, name="decisions")
 
 console = Console()
 errors = Console(stderr=True, soft_wrap=True)

@@ -4,4 +4,5 @@ import buzzstock.catalog.store
 import buzzstock.core.auth
 import buzzstock.core.events
 import buzzstock.core.idempotency
+import buzzstock.decide.store
 import buzzstock.stock.store  # noqa: F401

@@ -15,6 +15,7 @@ from buzzstock.core import outbox
 from buzzstock.core.context import Context, open_context
 from buzzstock.core.outbox import StopSignal
 from buzzstock.core.settings import Settings, load_settings
+from buzzstock.handlers import register_all
 from buzzstock.stock.live import evaluate_live_rules, skus_selling_now
 from buzzstock.stock.reservations import release_expired
 
@@ -23,7 +24,8 @@ logger = logging.getLogger(__name__)
 
 def background_loop(ctx: Context, stop: StopSignal, poll_interval: float = 1.0) -> None:
     """Until ``stop`` is set: release expired holds (S-4), apply the velocity rules of S-5 to
-    SKUs that are selling, and deliver outbox events."""
+    SKUs that are selling, and deliver outbox events to every capability's handlers."""
+    register_all()
     with outbox.Dispatcher(ctx) as dispatcher:
         while not stop.is_set():
             try:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, NoReturn
 
@@ -11,7 +13,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from buzzstock.core.errors import InvalidInput
+from buzzstock.core.context import Context, open_context
+from buzzstock.core.errors import DomainError, InvalidInput
+from buzzstock.decide import cash_store, service
+from buzzstock.decide.proposal import ProposalAction
 from buzzstock.decide.quantity import Demand, DemandKind, MismatchCosts, newsvendor
 from buzzstock.decide.settings import DecideSettings
 from buzzstock.decide.split import Milestone, parse_suppliers_csv, plan_split
@@ -184,3 +189,129 @@ def split(
     console.print(table)
     for sentence in plan.explanation:
         console.print(sentence, highlight=False)
+
+
+decisions_app = typer.Typer(
+    help="The decision queue (D-6, K-4): list, approve, reject or undo decisions.",
+    invoke_without_command=True,
+)
+
+
+@contextmanager
+def _store() -> Iterator[Context]:
+    ctx: Context | None = None
+    try:
+        ctx = open_context()
+        yield ctx
+    except DomainError as error:
+        rule = f" [{error.rule}]" if error.rule else ""
+        _fail(f"{error.detail}{rule}", code=1)
+    finally:
+        if ctx is not None:
+            ctx.close()
+
+
+@decisions_app.callback()
+def decisions_queue(
+    typer_context: typer.Context,
+    status: Annotated[str | None, typer.Option(help="only this status, e.g. proposed")] = None,
+    sku: Annotated[str | None, typer.Option(help="only this SKU")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=1000)] = 50,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """Show the queue: every decision with its route, state and explanation."""
+    if typer_context.invoked_subcommand is not None:
+        return
+    with _store() as ctx:
+        found = service.list_decisions(ctx, status=status, sku=sku, limit=limit)
+    if as_json:
+        typer.echo(json.dumps(found, indent=2))
+        return
+    table = Table(title="decision queue")
+    for column in ("id", "kind", "sku", "route", "status", "units", "price", "orders", "why"):
+        table.add_column(column, overflow="fold")
+    for decision in found:
+        table.add_row(
+            decision["id"],
+            decision["kind"],
+            decision["sku"],
+            decision["route"],
+            decision["status"],
+            "" if decision["quantity"] is None else str(decision["quantity"]),
+            "" if decision["price"] is None else f"{decision['price']:,.2f}",
+            ", ".join(f"{o['supplier']} {o['state']}" for o in decision["purchase_orders"]),
+            decision["explanation"][0] if decision["explanation"] else "",
+        )
+    Console().print(table)
+
+
+def _act(decision_id: str, action: ProposalAction, note: str) -> None:
+    with _store() as ctx:
+        decision = service.act(ctx, decision_id, action, note=note)
+    Console().print(f"{decision['id']}: {decision['status']}", highlight=False)
+
+
+@decisions_app.command("approve")
+def decisions_approve(
+    decision_id: str, note: Annotated[str, typer.Option(help="why, kept with the decision")] = ""
+) -> None:
+    """Approve a decision (a purchase commits its cash within the D-5 limits)."""
+    _act(decision_id, ProposalAction.APPROVE, note)
+
+
+@decisions_app.command("reject")
+def decisions_reject(
+    decision_id: str, note: Annotated[str, typer.Option(help="why, kept with the decision")] = ""
+) -> None:
+    """Reject a proposed (or paused) decision; its draft orders are cancelled."""
+    _act(decision_id, ProposalAction.REJECT, note)
+
+
+@decisions_app.command("undo")
+def decisions_undo(
+    decision_id: str, note: Annotated[str, typer.Option(help="why, kept with the decision")] = ""
+) -> None:
+    """Undo an approved decision before it is sent."""
+    _act(decision_id, ProposalAction.UNDO, note)
+
+
+@decisions_app.command("send")
+def decisions_send(
+    decision_id: str, note: Annotated[str, typer.Option(help="kept with the decision")] = ""
+) -> None:
+    """Send an approved purchase to its suppliers (pays them from liquid funds)."""
+    _act(decision_id, ProposalAction.SEND, note)
+
+
+@decisions_app.command("cash")
+def decisions_cash(
+    funds: Annotated[float | None, typer.Option(help="set liquid funds to this amount")] = None,
+    currency: Annotated[str, typer.Option()] = "CNY",
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """D-5: show (or set) liquid funds, today's room and the 7-day cash forecast."""
+    with _store() as ctx:
+        overview = (
+            cash_store.set_liquid_funds(ctx, funds, currency)
+            if funds is not None
+            else cash_store.cash_overview(ctx)
+        )
+    if as_json:
+        typer.echo(json.dumps(overview, indent=2))
+        return
+    if overview["liquid_funds"] is None:
+        Console().print("liquid funds are not set: buzzstock decisions cash --funds AMOUNT")
+        return
+    table = Table(title=f"cash ({overview['currency']})")
+    table.add_column("day")
+    table.add_column("closing balance", justify="right")
+    for day in overview["forecast"]:
+        table.add_row(day["day"], f"{day['balance']:,.2f}")
+    console = Console()
+    console.print(
+        f"liquid funds {overview['liquid_funds']:,.2f}; one order up to "
+        f"{overview['order_limit']:,.2f}; room left today {overview['daily_room']:,.2f}"
+    )
+    console.print(table)
+    for warning in overview["warnings"]:
+        console.print(f"[yellow]D-5 warning:[/yellow] {warning}", highlight=False)

@@ -1,5 +1,7 @@
 """D-6: the life of a proposed action: approve, edit, reject or undo it before it is sent.
 
+A decision that needs no person (no action, an emergency stop carried out, an exit) is only
+``recorded``: it is kept with its inputs and explanation (K-4) and accepts no action.
 Auto-executed proposals start approved and can still be undone until they are sent; an emergency
 stop pauses every open proposal of the product until a person resumes it.
 """
@@ -22,6 +24,7 @@ class ProposalStatus(StrEnum):
     SENT = "sent"
     REJECTED = "rejected"
     UNDONE = "undone"
+    RECORDED = "recorded"
 
 
 class ProposalAction(StrEnum):
@@ -89,6 +92,7 @@ def apply_action(
     quantity: int | None = None,
     price: float | None = None,
     note: str = "",
+    actor: str = "a person",
 ) -> Proposal:
     """D-6: the proposal after a person's (or the stop rule's) action; refuses invalid moves."""
     target = _ALLOWED.get(proposal.status, {}).get(action)
@@ -97,7 +101,7 @@ def apply_action(
             f"cannot {action.value} proposal {proposal.proposal_id}: it is {proposal.status.value}",
             rule="D-6",
         )
-    text = f"{action.value} by a person" + (f": {note}" if note else "")
+    text = f"{action.value} by {actor}" + (f": {note}" if note else "")
     new_quantity, new_price = proposal.quantity, proposal.price
     if action is ProposalAction.EDIT:
         if quantity is None and price is None:

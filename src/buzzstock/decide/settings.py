@@ -72,6 +72,19 @@ class DecideSettings(BaseModel):
     )
 
     # D-3 replenishment ladder
+    stage_one_early_days: int = Field(
+        4,
+        ge=0,
+        description="D-2/D-3: the first units of a stage-1 order must land within this many "
+        "days (seed 002 case: the first 100 of 300 ship on day 4).",
+    )
+    stage_one_early_share: float = Field(
+        0.33,
+        ge=0,
+        le=1,
+        description="D-2/D-3: share of a stage-1 order that must land within "
+        "stage_one_early_days (seed 002 case: 100 of 300).",
+    )
     stage_one_min_units: int = Field(
         100, gt=0, description="D-3: stage 1 test order by air, 100–200 units."
     )
@@ -272,7 +285,43 @@ class DecideSettings(BaseModel):
         "(buzzstock default).",
     )
 
+    markdown_price_elasticity: float = Field(
+        3.0,
+        gt=0,
+        description="D-8: price elasticity of demand at the base price, used for the markdown "
+        "price model until your own sales fit one (buzzstock default).",
+    )
+    markdown_floor_share: float = Field(
+        0.50,
+        gt=0,
+        le=1,
+        description="D-8: markdown prices never go below this share of the base price "
+        "(buzzstock default).",
+    )
+    decline_daily_retention: float = Field(
+        0.85,
+        gt=0,
+        le=1,
+        description="D-8: share of a declining trend's demand left the next day (L-9: a decline "
+        "is a fall of more than 15 % a day).",
+    )
+
     # D-9 supplier data sharing
+    prepare_notice_quiet_days: int = Field(
+        7,
+        ge=0,
+        description="D-9: a supplier gets at most one 'prepare production' notice per product "
+        "in this many days (buzzstock default).",
+    )
+    supplier_forecast_weeks: int = Field(
+        4, ge=2, le=8, description="D-9: suppliers see a demand forecast 2–4 weeks ahead."
+    )
+    forecast_history_days: int = Field(
+        14,
+        gt=0,
+        description="D-9: days of heat history the supplier forecast is fitted on "
+        "(buzzstock default).",
+    )
     prepare_production_heat: float = Field(
         150.0,
         description="D-9: heat index above 150 sends suppliers a 'prepare production' notice.",
