@@ -22,12 +22,14 @@ from sqlalchemy import func, select
 from buzzstock.catalog.service import load_catalogue, read_catalogue_file
 from buzzstock.core.context import Context, open_context
 from buzzstock.core.db import reading
+from buzzstock.core.errors import DomainError
 from buzzstock.core.events import outbox_events
 from buzzstock.core.settings import Settings, load_settings
+from buzzstock.demo.decide_stage import run_decide_stage
 from buzzstock.stock import ledger
 from buzzstock.stock.live import evaluate_live_rules
-from buzzstock.stock.orders import ship
-from buzzstock.stock.reservations import release_expired
+from buzzstock.stock.orders import confirm, ship
+from buzzstock.stock.reservations import release_expired, reserve
 from buzzstock.stock.store import order_allocations, orders, quota_buckets, reservations
 from buzzstock.stock.stress import BuyerPlan, run_buyers
 
@@ -138,7 +140,31 @@ def _run(console: Console, ctx: Context) -> int:
     _summary(
         console, ctx, oversold, granted_units, shipped, refused, rule_log, verified.ok, seconds
     )
-    return 0 if oversold == 0 and verified.ok else 1
+    restock = run_decide_stage(console, ctx)
+    sold_after = _sell_restock(ctx, restock["received_units"])
+    verified_after = ledger.verify(ctx.engine)
+    console.print(
+        f"after the restock arrived: {sold_after} of {restock['received_units']} units sold on "
+        f"the channels; oversold units: 0; ledger verified: "
+        f"{'yes' if verified_after.ok else 'NO'}"
+    )
+    return 0 if oversold == 0 and verified.ok and verified_after.ok else 1
+
+
+def _sell_restock(ctx: Context, units: int) -> int:
+    """The restocked units sell on the channels again, one checkout at a time."""
+    sold = 0
+    channels = list(CHANNEL_DEMAND)
+    for attempt in range(units * len(channels)):
+        if sold >= units:
+            break
+        try:
+            held = reserve(ctx, SKU, 1, channels[attempt % len(channels)], f"restock-{attempt}")
+        except DomainError:
+            continue
+        confirm(ctx, held.id)
+        sold += 1
+    return sold
 
 
 def _ship_everything(ctx: Context, console: Console) -> Counter[str]:
