@@ -142,14 +142,14 @@ def reserve(
         if earlier is not None:
             return earlier
     sold_out_key = (str(ctx.engine.url), sku, channel)
+    if sold_out_key in _sold_out_recently:
+        # After a refusal, check with a lock-free snapshot read first so a sold-out SKU
+        # refuses without queueing behind the writers; otherwise go straight to the write.
+        if _free_for(ctx, sku, channel) >= quantity:
+            _sold_out_recently.discard(sold_out_key)
+        elif release_expired(ctx, sku=sku) == 0:
+            raise _refusal(sku, quantity, channel_region(ctx, None, channel))
     try:
-        if sold_out_key in _sold_out_recently:
-            # After a refusal, check with a lock-free snapshot read first so a sold-out SKU
-            # refuses without queueing behind the writers; otherwise go straight to the write.
-            if _free_for(ctx, sku, channel) >= quantity:
-                _sold_out_recently.discard(sold_out_key)
-            elif release_expired(ctx, sku=sku) == 0:
-                raise _refusal(sku, quantity, channel_region(ctx, None, channel))
         return _reserve_once(ctx, sku, quantity, channel, buyer, request_key, fingerprint)
     except InsufficientStock:
         _sold_out_recently.add(sold_out_key)
