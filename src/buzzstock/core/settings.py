@@ -24,6 +24,7 @@ from pydantic_settings import (
 
 from buzzstock.channels.settings import ChannelSettings
 from buzzstock.decide.settings import DecideSettings
+from buzzstock.listen.settings import ListenSettings
 
 DEFAULT_CONFIG_FILE = "buzzstock.toml"
 DEFAULT_DATABASE_URL = "sqlite:///buzzstock.db"
@@ -170,6 +171,7 @@ class Settings(BaseSettings):
     api: ApiSettings = Field(default_factory=ApiSettings)
     decide: DecideSettings = Field(default_factory=DecideSettings)
     channels: ChannelSettings = Field(default_factory=ChannelSettings)
+    listen: ListenSettings = Field(default_factory=ListenSettings)
     markets: dict[str, dict[str, dict[str, Any]]] = Field(
         default_factory=dict,
         description="Per-market overrides: markets.<code>.<group>.<setting> = value.",
@@ -208,7 +210,7 @@ class Settings(BaseSettings):
         return Settings.model_validate(data)
 
 
-GROUPS = ("stock", "outbox", "api", "decide", "channels")
+GROUPS = ("stock", "outbox", "api", "decide", "channels", "listen")
 
 
 def config_file_path() -> Path:

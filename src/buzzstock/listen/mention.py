@@ -1,0 +1,473 @@
+"""L-1: the canonical mention record and its file formats (JSONL and CSV with a column mapping).
+
+A file that has any bad row imports nothing: the parser returns every error with its line number
+and no mentions, so a seller fixes the file and loads it again.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+
+PLATFORMS = (
+    "tiktok",
+    "instagram",
+    "youtube",
+    "xiaohongshu",
+    "pinterest",
+    "reddit",
+    "discord",
+    "weibo",
+    "kwai",
+    "twitch",
+    "live",
+    "other",
+)
+
+# L-4: which layer of the three-layer check a platform's posts belong to.
+CONTENT_PLATFORMS = frozenset({"tiktok", "instagram", "youtube", "xiaohongshu", "kwai", "twitch"})
+DISCUSSION_PLATFORMS = frozenset({"reddit", "discord", "weibo", "live", "other"})
+TRANSACTION_PLATFORMS = frozenset({"pinterest"})
+
+COUNTER_FIELDS = ("views", "likes", "comments", "shares", "saves", "wishlist_adds", "preorders")
+CANONICAL_FIELDS = (
+    "platform",
+    "post_id",
+    "author_id",
+    "author_followers",
+    "created_at",
+    "text",
+    "language",
+    "hashtags",
+    *COUNTER_FIELDS,
+    "ad_disclosed",
+    "device_hint",
+    "ip_hint",
+    "author_created_at",
+    "ai_generated",
+    "products",
+)
+REQUIRED_FIELDS = ("platform", "post_id", "author_id", "created_at", "text")
+
+_HASHTAG = re.compile(r"#(\w+)", re.UNICODE)
+_COUNT = re.compile(r"^\s*([0-9][0-9,_]*(?:\.[0-9]+)?)\s*([kKmMwW万]?)\s*$")
+_MULTIPLIERS = {"": 1, "k": 1_000, "m": 1_000_000, "w": 10_000, "万": 10_000}
+_TRUE = frozenset({"true", "1", "yes", "y", "t", "ad", "sponsored", "paid"})
+_FALSE = frozenset({"false", "0", "no", "n", "f", "", "organic", "none"})
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """L-1: one post or comment about a product, as every source is normalised to it.
+
+    Times are timezone-aware UTC. ``(platform, post_id)`` identifies the post: ingesting it again
+    is a new snapshot of its counters, never a second mention.
+    """
+
+    platform: str
+    post_id: str
+    author_id: str
+    created_at: datetime
+    text: str
+    author_followers: int = 0
+    language: str | None = None
+    hashtags: tuple[str, ...] = ()
+    views: int = 0
+    likes: int = 0
+    comments: int = 0
+    shares: int = 0
+    saves: int = 0
+    wishlist_adds: int = 0
+    preorders: int = 0
+    ad_disclosed: bool = False
+    device_hint: str | None = None
+    ip_hint: str | None = None
+    author_created_at: datetime | None = None
+    ai_generated: bool = False
+    products: tuple[str, ...] = ()
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.platform, self.post_id)
+
+    @property
+    def interactions(self) -> int:
+        """L-3: likes + comments + shares + saves."""
+        return self.likes + self.comments + self.shares + self.saves
+
+    def to_json(self) -> dict[str, Any]:
+        """The canonical JSONL object of this mention."""
+        return {
+            "platform": self.platform,
+            "post_id": self.post_id,
+            "author_id": self.author_id,
+            "author_followers": self.author_followers,
+            "created_at": self.created_at.isoformat(),
+            "text": self.text,
+            "language": self.language,
+            "hashtags": list(self.hashtags),
+            "views": self.views,
+            "likes": self.likes,
+            "comments": self.comments,
+            "shares": self.shares,
+            "saves": self.saves,
+            "wishlist_adds": self.wishlist_adds,
+            "preorders": self.preorders,
+            "ad_disclosed": self.ad_disclosed,
+            "device_hint": self.device_hint,
+            "ip_hint": self.ip_hint,
+            "author_created_at": (
+                self.author_created_at.isoformat() if self.author_created_at else None
+            ),
+            "ai_generated": self.ai_generated,
+            "products": list(self.products),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class LineError:
+    """One refused row: its 1-based line number in the file and what is wrong."""
+
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.message}"
+
+
+@dataclass(frozen=True, slots=True)
+class ImportResult:
+    """Parsed mentions, or (when any row is bad) no mentions and every error."""
+
+    mentions: tuple[Mention, ...]
+    errors: tuple[LineError, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+@dataclass(frozen=True)
+class ColumnMapping:
+    """L-1: which source column (or dotted JSON path) holds each canonical field.
+
+    Fields not named keep their canonical name. ``default_timezone`` applies to timestamps written
+    without an offset; without it such timestamps are refused rather than guessed.
+    """
+
+    columns: Mapping[str, str] = field(default_factory=dict)
+    default_timezone: timezone | None = None
+
+    def source(self, canonical: str) -> str:
+        return self.columns.get(canonical, canonical)
+
+    @classmethod
+    def from_pairs(
+        cls, pairs: Iterable[str], default_utc_offset_hours: float | None = None
+    ) -> ColumnMapping:
+        """Build a mapping from ``canonical=source`` strings (as given on the command line)."""
+        columns: dict[str, str] = {}
+        for pair in pairs:
+            canonical, sep, source = pair.partition("=")
+            if not sep or canonical.strip() not in CANONICAL_FIELDS or not source.strip():
+                raise ValueError(
+                    f"bad column mapping {pair!r}: use canonical=source with canonical one of "
+                    + ", ".join(CANONICAL_FIELDS)
+                )
+            columns[canonical.strip()] = source.strip()
+        tz = (
+            None
+            if default_utc_offset_hours is None
+            else timezone(timedelta(hours=default_utc_offset_hours))
+        )
+        return cls(columns=columns, default_timezone=tz)
+
+
+# Column names as these tools commonly label their exports; check them against your own export
+# and override single columns with ``--map canonical=source`` where your export differs.
+PRESETS: dict[str, ColumnMapping] = {
+    "canonical": ColumnMapping(),
+    "brand24": ColumnMapping(
+        columns={
+            "platform": "Source",
+            "post_id": "Url",
+            "author_id": "Author",
+            "author_followers": "Followers",
+            "created_at": "Date",
+            "text": "Content",
+            "likes": "Likes",
+            "comments": "Comments",
+            "shares": "Shares",
+            "views": "Reach",
+        }
+    ),
+    "brandwatch": ColumnMapping(
+        columns={
+            "platform": "Page Type",
+            "post_id": "Url",
+            "author_id": "Author",
+            "author_followers": "Twitter Followers",
+            "created_at": "Date",
+            "text": "Full Text",
+            "language": "Language",
+            "hashtags": "Hashtags",
+            "likes": "Likes",
+            "comments": "Comments",
+            "shares": "Shares",
+            "views": "Impressions",
+        }
+    ),
+    "talkwalker": ColumnMapping(
+        columns={
+            "platform": "source_type",
+            "post_id": "url",
+            "author_id": "extra_author_attributes.name",
+            "author_followers": "extra_author_attributes.followers",
+            "created_at": "published",
+            "text": "content",
+            "language": "lang",
+            "likes": "likes",
+            "comments": "comments",
+            "shares": "shares",
+            "views": "reach",
+        }
+    ),
+}
+
+_PLATFORM_ALIASES = {
+    "tik tok": "tiktok",
+    "douyin": "tiktok",
+    "抖音": "tiktok",
+    "ig": "instagram",
+    "instagram reels": "instagram",
+    "reels": "instagram",
+    "yt": "youtube",
+    "youtube shorts": "youtube",
+    "shorts": "youtube",
+    "red": "xiaohongshu",
+    "rednote": "xiaohongshu",
+    "小红书": "xiaohongshu",
+    "微博": "weibo",
+    "快手": "kwai",
+    "livestream": "live",
+    "live stream": "live",
+    "forums": "reddit",
+}
+
+
+def normalise_platform(raw: str) -> str:
+    """Lower-case platform name, with the usual aliases folded; unknown names become ``other``."""
+    name = raw.strip().casefold()
+    name = _PLATFORM_ALIASES.get(name, name)
+    return name if name in PLATFORMS else "other"
+
+
+def parse_timestamp(raw: Any, default_timezone: timezone | None = None) -> datetime:
+    """A tz-aware UTC datetime from ISO 8601 text or Unix seconds; naive text needs a default."""
+    if isinstance(raw, int | float) and not isinstance(raw, bool):
+        return datetime.fromtimestamp(float(raw), tz=UTC)
+    if not isinstance(raw, str) or not raw.strip():
+        raise ValueError("missing timestamp")
+    text = raw.strip()
+    if re.fullmatch(r"[0-9]{9,11}(\.[0-9]+)?", text):
+        return datetime.fromtimestamp(float(text), tz=UTC)
+    try:
+        moment = datetime.fromisoformat(text.replace("/", "-"))
+    except ValueError:
+        raise ValueError(f"not an ISO 8601 timestamp: {text!r}") from None
+    if moment.tzinfo is None:
+        if default_timezone is None:
+            raise ValueError(
+                f"timestamp {text!r} has no UTC offset (give one, or set a default timezone)"
+            )
+        moment = moment.replace(tzinfo=default_timezone)
+    return moment.astimezone(UTC)
+
+
+def parse_count(raw: Any) -> int:
+    """A non-negative count from ``1234``, ``"1,234"``, ``"1.2k"``, ``"3万"``; blank is 0."""
+    if type(raw) is int and raw >= 0:
+        return raw
+    if raw is None:
+        return 0
+    if isinstance(raw, bool):
+        raise ValueError(f"not a count: {raw!r}")
+    if isinstance(raw, int):
+        value = raw
+    elif isinstance(raw, float):
+        value = round(raw)
+    else:
+        text = str(raw)
+        if not text.strip():
+            return 0
+        match = _COUNT.match(text)
+        if match is None:
+            raise ValueError(f"not a count: {text!r}")
+        number = float(match.group(1).replace(",", "").replace("_", ""))
+        value = round(number * _MULTIPLIERS[match.group(2).casefold()])
+    if value < 0:
+        raise ValueError(f"negative count: {raw!r}")
+    return value
+
+
+def parse_flag(raw: Any) -> bool:
+    if raw is None:
+        return False
+    if isinstance(raw, bool):
+        return raw
+    text = str(raw).strip().casefold()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise ValueError(f"not a yes/no value: {raw!r}")
+
+
+def _as_list(raw: Any) -> tuple[str, ...]:
+    if raw is None:
+        return ()
+    if isinstance(raw, list | tuple):
+        return tuple(str(item).strip().lstrip("#") for item in raw if str(item).strip())
+    parts = re.split(r"[\s,;|]+", str(raw))
+    return tuple(part.lstrip("#") for part in parts if part.strip().lstrip("#"))
+
+
+def _lookup(record: Mapping[str, Any], path: str) -> Any:
+    if path in record:
+        return record[path]
+    current: Any = record
+    for part in path.split("."):
+        if not isinstance(current, Mapping) or part not in current:
+            return None
+        current = current[part]
+    return current
+
+
+def mention_from_record(record: Mapping[str, Any], mapping: ColumnMapping) -> Mention:
+    """L-1: one canonical mention from one source record; raises ValueError naming the field."""
+    values: dict[str, Any] = {}
+    for name in CANONICAL_FIELDS:
+        value = _lookup(record, mapping.source(name))
+        values[name] = value.strip() if isinstance(value, str) else value
+    for name in REQUIRED_FIELDS:
+        if values[name] is None or values[name] == "":
+            raise ValueError(f"missing {name} (column {mapping.source(name)!r})")
+
+    def field_value(name: str, convert: Any) -> Any:
+        try:
+            return convert(values[name])
+        except ValueError as error:
+            raise ValueError(f"{name}: {error}") from None
+
+    def timestamp(raw: Any) -> datetime:
+        return parse_timestamp(raw, mapping.default_timezone)
+
+    text = str(values["text"])
+    hashtags = field_value("hashtags", _as_list) or tuple(_HASHTAG.findall(text))
+    counters = {name: field_value(name, parse_count) for name in COUNTER_FIELDS}
+    language = values["language"]
+    return Mention(
+        platform=normalise_platform(str(values["platform"])),
+        post_id=str(values["post_id"]),
+        author_id=str(values["author_id"]),
+        created_at=field_value("created_at", timestamp),
+        text=text,
+        author_followers=field_value("author_followers", parse_count),
+        language=str(language).casefold() if language else None,
+        hashtags=tuple(tag.casefold() for tag in hashtags),
+        ad_disclosed=field_value("ad_disclosed", parse_flag),
+        device_hint=str(values["device_hint"]) if values["device_hint"] else None,
+        ip_hint=str(values["ip_hint"]) if values["ip_hint"] else None,
+        author_created_at=(
+            field_value("author_created_at", timestamp) if values["author_created_at"] else None
+        ),
+        ai_generated=field_value("ai_generated", parse_flag),
+        products=field_value("products", _as_list),
+        **counters,
+    )
+
+
+def _finish(mentions: list[Mention], errors: list[LineError]) -> ImportResult:
+    if errors:
+        return ImportResult(mentions=(), errors=tuple(errors))
+    latest: dict[tuple[str, str], Mention] = {}
+    for mention in mentions:
+        latest[mention.key] = mention
+    return ImportResult(mentions=tuple(latest.values()), errors=())
+
+
+def parse_jsonl(text: str, mapping: ColumnMapping | None = None) -> ImportResult:
+    """L-1: parse JSON Lines (one object a line; blank lines skipped).
+
+    A post that appears twice keeps its last snapshot. Any bad line: no mentions, all errors.
+    """
+    mapping = mapping or PRESETS["canonical"]
+    mentions: list[Mention] = []
+    errors: list[LineError] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as error:
+            errors.append(LineError(number, f"invalid JSON: {error.msg}"))
+            continue
+        if not isinstance(record, dict):
+            errors.append(LineError(number, "expected a JSON object"))
+            continue
+        try:
+            mentions.append(mention_from_record(record, mapping))
+        except ValueError as error:
+            errors.append(LineError(number, str(error)))
+    return _finish(mentions, errors)
+
+
+def parse_csv(text: str, mapping: ColumnMapping | None = None) -> ImportResult:
+    """L-1: parse CSV with a header row; columns are named through ``mapping``.
+
+    Line numbers count physical lines (the header is line 1), also across quoted line breaks.
+    """
+    mapping = mapping or PRESETS["canonical"]
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    header = reader.fieldnames or []
+    missing = [
+        mapping.source(name) for name in REQUIRED_FIELDS if mapping.source(name) not in header
+    ]
+    if missing:
+        return ImportResult(
+            mentions=(), errors=(LineError(1, "missing columns: " + ", ".join(missing)),)
+        )
+    mentions: list[Mention] = []
+    errors: list[LineError] = []
+    start_line = reader.line_num + 1
+    for row in reader:
+        number = start_line
+        start_line = reader.line_num + 1
+        if None in row:
+            errors.append(LineError(number, "more fields than the header has columns"))
+            continue
+        if not any((value or "").strip() for value in row.values()):
+            continue
+        try:
+            mentions.append(mention_from_record(row, mapping))
+        except ValueError as error:
+            errors.append(LineError(number, str(error)))
+    return _finish(mentions, errors)
+
+
+def parse_file_text(name: str, text: str, mapping: ColumnMapping | None = None) -> ImportResult:
+    """Parse by file extension: ``.csv`` as CSV, anything else as JSON Lines."""
+    if name.casefold().endswith(".csv"):
+        return parse_csv(text, mapping)
+    return parse_jsonl(text, mapping)
+
+
+def with_snapshot(existing: Mention, snapshot: Mention) -> Mention:
+    """L-1: re-ingesting a post updates its counters (the newer snapshot wins), never duplicates."""
+    return replace(existing, **{name: getattr(snapshot, name) for name in COUNTER_FIELDS})
