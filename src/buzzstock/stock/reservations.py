@@ -145,16 +145,17 @@ def reserve(
     if sold_out_key in _sold_out_recently:
         # After a refusal, check with a lock-free snapshot read first so a sold-out SKU
         # refuses without queueing behind the writers; otherwise go straight to the write.
-        if _free_for(ctx, sku, channel) >= quantity:
+        free, has_expired = _free_for(ctx, sku, channel)
+        if free >= quantity:
             _sold_out_recently.discard(sold_out_key)
-        elif release_expired(ctx, sku=sku) == 0:
+        elif not has_expired or release_expired(ctx, sku=sku) == 0:
             raise _refusal(sku, quantity, channel_region(ctx, None, channel))
     try:
         return _reserve_once(ctx, sku, quantity, channel, buyer, request_key, fingerprint)
     except InsufficientStock:
         _sold_out_recently.add(sold_out_key)
-        _free_for(ctx, sku, channel)
-        if release_expired(ctx, sku=sku) == 0:
+        _, has_expired = _free_for(ctx, sku, channel)
+        if not has_expired or release_expired(ctx, sku=sku) == 0:
             raise
         return _reserve_once(ctx, sku, quantity, channel, buyer, request_key, fingerprint)
     except IntegrityError:
@@ -166,24 +167,36 @@ def reserve(
         return earlier
 
 
-def _free_for(ctx: Context, sku: str, channel: str) -> int:
-    """Free units the channel could take now (its region quota plus the elastic pool).
+def _free_for(ctx: Context, sku: str, channel: str) -> tuple[int, bool]:
+    """Free units the channel could take now (its region quota plus the elastic pool), and
+    whether the SKU has expired holds waiting to be released.
 
     A snapshot read that takes no lock: refusing on it is refusing at the snapshot's instant,
     so a sold-out SKU refuses without queueing behind the writers.
     """
     with reading(ctx.engine) as connection:
         region = channel_region(ctx, connection, channel)
+        expired = (
+            select(reservations.c.id)
+            .where(
+                reservations.c.sku == sku,
+                reservations.c.state == "held",
+                reservations.c.expires_at <= ctx.clock.now(),
+            )
+            .limit(1)
+            .exists()
+        )
         rows = list(
             connection.execute(
                 select(
-                    quota_buckets.c.bucket, quota_buckets.c.limit_units, quota_buckets.c.used_units
+                    quota_buckets.c.limit_units - quota_buckets.c.used_units,
+                    expired.label("has_expired"),
                 ).where(quota_buckets.c.sku == sku, quota_buckets.c.bucket.in_((region, ELASTIC)))
             )
         )
     if not rows:
         raise NotFound(f"SKU {sku!r} has no stock pool: add it to the catalogue and receive stock")
-    return sum(row.limit_units - row.used_units for row in rows)
+    return sum(int(row[0]) for row in rows), bool(rows[0].has_expired)
 
 
 def _refusal(sku: str, quantity: int, region: str) -> InsufficientStock:
