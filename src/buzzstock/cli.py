@@ -20,9 +20,10 @@ from buzzstock.core.context import Context, open_context
 from buzzstock.core.errors import DomainError
 from buzzstock.core.settings import describe, load_settings
 from buzzstock.decide.cli import decisions_app, plan_app
-from buzzstock.listen.cli import listen_app
+from buzzstock.listen.cli import listen_app, trends
 from buzzstock.stock import csvio, ledger, service
 from buzzstock.stock.stress import stress as run_stress
+from buzzstock.stock.sync_cli import livesale, sync_worker
 from buzzstock.stock.view import stock_view
 
 app = typer.Typer(
@@ -42,8 +43,11 @@ app.add_typer(ledger_app, name="ledger")
 app.add_typer(keys_app, name="keys")
 app.add_typer(db_app, name="db")
 app.add_typer(plan_app, name="plan")
+app.command("livesale")(livesale)
+app.command("sync-worker")(sync_worker)
 app.add_typer(decisions_app, name="decisions")
 app.add_typer(listen_app, name="listen")
+app.command("trends")(trends)
 
 console = Console()
 errors = Console(stderr=True, soft_wrap=True)

@@ -5,4 +5,6 @@ import buzzstock.core.auth
 import buzzstock.core.events
 import buzzstock.core.idempotency
 import buzzstock.decide.store
-import buzzstock.stock.store  # noqa: F401
+import buzzstock.listen.store
+import buzzstock.stock.store
+import buzzstock.stock.sync_store  # noqa: F401

@@ -10,7 +10,9 @@ from buzzstock.api.middleware import RequestGuard
 from buzzstock.catalog import api as catalog_api
 from buzzstock.core.context import Context, open_context
 from buzzstock.decide import api as decide_api
+from buzzstock.listen import api as listen_api
 from buzzstock.stock import api as stock_api
+from buzzstock.stock import sync_api
 
 
 def create_app(ctx: Context) -> FastAPI:
@@ -28,7 +30,9 @@ def create_app(ctx: Context) -> FastAPI:
 
     app.include_router(stock_api.router)
     app.include_router(admin.router)
+    app.include_router(sync_api.router)
     app.include_router(decide_api.router)
+    app.include_router(listen_api.router)
     app.include_router(catalog_api.router)
     app.add_middleware(RequestGuard, ctx=ctx)
     return app

@@ -25,6 +25,7 @@ from pydantic_settings import (
 from buzzstock.channels.settings import ChannelSettings
 from buzzstock.decide.settings import DecideSettings
 from buzzstock.listen.settings import ListenSettings
+from buzzstock.stock.sync_settings import SyncSettings
 
 DEFAULT_CONFIG_FILE = "buzzstock.toml"
 DEFAULT_DATABASE_URL = "sqlite:///buzzstock.db"
@@ -172,6 +173,7 @@ class Settings(BaseSettings):
     decide: DecideSettings = Field(default_factory=DecideSettings)
     channels: ChannelSettings = Field(default_factory=ChannelSettings)
     listen: ListenSettings = Field(default_factory=ListenSettings)
+    sync: SyncSettings = Field(default_factory=SyncSettings)
     markets: dict[str, dict[str, dict[str, Any]]] = Field(
         default_factory=dict,
         description="Per-market overrides: markets.<code>.<group>.<setting> = value.",
@@ -210,7 +212,7 @@ class Settings(BaseSettings):
         return Settings.model_validate(data)
 
 
-GROUPS = ("stock", "outbox", "api", "decide", "channels", "listen")
+GROUPS = ("stock", "outbox", "api", "decide", "channels", "listen", "sync")
 
 
 def config_file_path() -> Path:

@@ -8,14 +8,17 @@ from typing import Any
 
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy import select
 
 from buzzstock.core.context import Context
-from buzzstock.core.events import record_event
+from buzzstock.core.db import reading
+from buzzstock.core.events import outbox_events, record_event
 from buzzstock.core.outbox import Dispatcher
 from buzzstock.decide import orders, service
 from buzzstock.decide.cash_store import set_liquid_funds
 from buzzstock.decide.handlers import register_decide_handlers
 from buzzstock.decide.ladder import Freight
+from buzzstock.decide.proposal import ProposalAction
 from buzzstock.decide.registry import FreightTerms, SupplierSpec, save_supplier
 from buzzstock.decide.suppliers import Grade, Tier
 from buzzstock.stock.view import stock_view
@@ -61,6 +64,15 @@ def demo_suppliers(ctx: Context) -> list[SupplierSpec]:
     ]
 
 
+def _trend_already_confirmed(ctx: Context) -> bool:
+    """Whether the listen stage has already confirmed the trend (then decide acts on that)."""
+    with reading(ctx.engine) as connection:
+        payloads = connection.execute(
+            select(outbox_events.c.payload).where(outbox_events.c.event_type == "TrendConfirmed")
+        ).scalars()
+        return any(payload.get("sku") == SKU for payload in payloads)
+
+
 def run_decide_stage(console: Console, ctx: Context) -> dict[str, Any]:
     """Trend -> explained split order -> sent -> in transit -> received; returns a summary."""
     register_decide_handlers()
@@ -68,20 +80,21 @@ def run_decide_stage(console: Console, ctx: Context) -> dict[str, Any]:
         save_supplier(ctx, spec)
     set_liquid_funds(ctx, LIQUID_FUNDS, "CNY")
     before = stock_view(ctx, SKU)["on_hand"]
-    with ctx.engine.begin() as connection:
-        record_event(
-            connection,
-            "TrendConfirmed",
-            {
-                "sku": SKU,
-                "heat": 172.0,
-                "positive_share": 0.91,
-                "platforms": ["tiktok", "instagram"],
-                "category_is_new": False,
-                "validation_demand": 300,
-            },
-            ctx.clock.now(),
-        )
+    if not _trend_already_confirmed(ctx):
+        with ctx.engine.begin() as connection:
+            record_event(
+                connection,
+                "TrendConfirmed",
+                {
+                    "sku": SKU,
+                    "heat": 172.0,
+                    "positive_share": 0.91,
+                    "platforms": ["tiktok", "instagram"],
+                    "category_is_new": False,
+                    "validation_demand": 300,
+                },
+                ctx.clock.now(),
+            )
     with Dispatcher(ctx) as dispatcher:
         dispatcher.run_until_idle()
     decision = service.list_decisions(ctx, sku=SKU, kind=service.PURCHASE, limit=1)[0]
@@ -89,6 +102,12 @@ def run_decide_stage(console: Console, ctx: Context) -> dict[str, Any]:
     console.print(f"decision {decision['id']}: {decision['route']}, {decision['status']}")
     for line in decision["explanation"]:
         console.print(f"  {line}", highlight=False)
+    if decision["status"] == "proposed":
+        decision = service.act(
+            ctx, decision["id"], ProposalAction.APPROVE, note="seller approved in the demo"
+        )
+        decision = service.act(ctx, decision["id"], ProposalAction.SEND)
+        console.print(f"the seller approves it in the review queue: {decision['status']}")
     table = Table(title=f"stage-1 order for {SKU}")
     for column in ("order", "supplier", "units", "cost", "state", "ETA"):
         table.add_column(column)

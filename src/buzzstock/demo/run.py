@@ -26,6 +26,7 @@ from buzzstock.core.errors import DomainError
 from buzzstock.core.events import outbox_events
 from buzzstock.core.settings import Settings, load_settings
 from buzzstock.demo.decide_stage import run_decide_stage
+from buzzstock.demo.listen_stage import run_listen_stage
 from buzzstock.stock import ledger
 from buzzstock.stock.live import evaluate_live_rules
 from buzzstock.stock.orders import confirm, ship
@@ -140,6 +141,7 @@ def _run(console: Console, ctx: Context) -> int:
     _summary(
         console, ctx, oversold, granted_units, shipped, refused, rule_log, verified.ok, seconds
     )
+    run_listen_stage(console, ctx)
     restock = run_decide_stage(console, ctx)
     sold_after = _sell_restock(ctx, restock["received_units"])
     verified_after = ledger.verify(ctx.engine)

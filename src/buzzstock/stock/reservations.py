@@ -287,9 +287,11 @@ def _reserve_once(
                 movements.append(
                     Movement("reserve", reservation_id, bucket=ELASTIC, d_used=elastic)
                 )
+        # The one-statement path has already locked the pool row, so taking the elastic bucket
+        # now would break the lock order: its refill runs in its own transaction afterwards.
         refill = (
             _refill_if_selling_out(ctx, connection, sku, region, region_after)
-            if region_after is not None
+            if region_after is not None and fast is None
             else 0
         )
         if refill:
@@ -350,6 +352,8 @@ def _reserve_once(
                 },
                 now,
             )
+    if fast is not None and _refill_due(ctx, region, fast.bucket_after):
+        _refill_separately(ctx, sku, region, reservation_id)
     return Reservation(
         id=reservation_id,
         sku=sku,
@@ -362,6 +366,47 @@ def _reserve_once(
         primary_units=primary,
         elastic_units=elastic,
     )
+
+
+def _refill_due(ctx: Context, region: str, region_after: tuple[int, int]) -> bool:
+    settings = ctx.settings_for(market=region).stock
+    limit_units, used_units = region_after
+    return (
+        limit_units > 0
+        and settings.refill_units > 0
+        and used_units >= settings.refill_trigger_share * limit_units
+    )
+
+
+def _refill_separately(ctx: Context, sku: str, region: str, ref: str) -> None:
+    """S-5 refill in its own transaction (lock order: region bucket, elastic bucket, pool)."""
+    now = ctx.clock.now()
+    with ctx.engine.begin() as connection:
+        state = connection.execute(
+            select(quota_buckets.c.limit_units, quota_buckets.c.used_units).where(
+                quota_buckets.c.sku == sku, quota_buckets.c.bucket == region
+            )
+        ).one()
+        refill = _refill_if_selling_out(
+            ctx, connection, sku, region, (state.limit_units, state.used_units)
+        )
+        if not refill:
+            return
+        ledger.append(
+            connection,
+            sku,
+            now,
+            [
+                Movement("refill:S-5", ref, bucket=region, d_limit=refill),
+                Movement("refill:S-5", ref, bucket=ELASTIC, d_limit=-refill),
+            ],
+        )
+        record_event(
+            connection,
+            "QuotaRefilled",
+            {"sku": sku, "region": region, "units": refill, "rule": "S-5"},
+            now,
+        )
 
 
 def _take_units(
@@ -398,24 +443,22 @@ def _refill_if_selling_out(
     """S-5: once a region has sold its trigger share of its quota, move elastic units to it.
 
     The trigger share and the units moved can differ per region (``[markets.<region>.stock]``).
+    The region bucket is changed before the elastic one, in the global lock order.
     """
-    settings = ctx.settings_for(market=region).stock
-    limit_units, used_units = region_after
-    if limit_units == 0 or settings.refill_units == 0:
-        return 0
-    if used_units < settings.refill_trigger_share * limit_units:
+    if not _refill_due(ctx, region, region_after):
         return 0
     elastic_free = connection.execute(
         select(quota_buckets.c.limit_units - quota_buckets.c.used_units).where(
             quota_buckets.c.sku == sku, quota_buckets.c.bucket == ELASTIC
         )
     ).scalar()
-    units = min(settings.refill_units, int(elastic_free or 0))
+    units = min(ctx.settings_for(market=region).stock.refill_units, int(elastic_free or 0))
     if units <= 0:
         return 0
-    if not change_bucket(connection, sku, ELASTIC, d_limit=-units):
-        return 0
     change_bucket(connection, sku, region, d_limit=units)
+    if not change_bucket(connection, sku, ELASTIC, d_limit=-units):
+        change_bucket(connection, sku, region, d_limit=-units)
+        return 0
     return units
 
 
@@ -459,7 +502,7 @@ def _count_buyer_units(
         )
 
 
-def _release_units(
+def release_units(
     connection: Connection, row: Any, kind: str, *, was_sold: bool = False
 ) -> list[Movement]:
     """Give a reservation's units back to the buckets they came from (caller appends the ledger).
@@ -527,9 +570,9 @@ def cancel(ctx: Context, reservation_id: str) -> Reservation:
             .values(state="cancelled")
             .returning(orders.c.id)
         ).scalar()
-        movements = _release_units(connection, row, "cancel", was_sold=order_id is not None)
+        movements = release_units(connection, row, "cancel", was_sold=order_id is not None)
         if order_id is not None:
-            movements += _unallocate(connection, row.sku, order_id)
+            movements += unallocate(connection, row.sku, order_id)
         ledger.append(
             connection,
             row.sku,
@@ -553,7 +596,7 @@ def cancel(ctx: Context, reservation_id: str) -> Reservation:
     return _reservation_from_row(row)
 
 
-def _unallocate(connection: Connection, sku: str, order_id: str) -> list[Movement]:
+def unallocate(connection: Connection, sku: str, order_id: str) -> list[Movement]:
     """Free the warehouse stock and shipping capacity an unshipped order had booked."""
     lines = list(
         connection.execute(
@@ -614,7 +657,7 @@ def release_expired(ctx: Context, *, sku: str | None = None, limit: int = 500) -
                 connection,
                 row.sku,
                 now,
-                _release_units(connection, row, "expire"),
+                release_units(connection, row, "expire"),
                 low_alert_share=ctx.settings.stock.low_stock_alert_share,
             )
             _forget_buyer_units(connection, row)

@@ -1,0 +1,124 @@
+"""Listen routes: push mentions (L-1), trends (L-3 … L-9), the alert review queue (L-6) and
+watch lists per catalogue SKU (L-2). Staff keys only (admin, operator)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, ConfigDict, Field
+
+from buzzstock.api.deps import Caller, Ctx
+from buzzstock.listen import service
+from buzzstock.listen.watchlist import WatchList
+
+router = APIRouter(prefix="/api/v1", tags=["listen"])
+
+STAFF = ("admin", "operator")
+MAX_BATCH = 2000
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class MentionBatch(Body):
+    mentions: list[dict[str, Any]] = Field(
+        min_length=1,
+        max_length=MAX_BATCH,
+        description="Canonical mentions (docs/listen.md): platform, post_id, author_id, "
+        "created_at (with a UTC offset) and text are required.",
+    )
+
+
+class ReviewNote(Body):
+    note: str | None = Field(None, max_length=2000)
+
+
+class Dismissal(Body):
+    reason: str = Field(min_length=1, max_length=2000, description="L-6: why (kept).")
+
+
+class WatchListBody(Body):
+    product_keywords: list[str] = Field(default_factory=list, max_length=200)
+    competitor_keywords: list[str] = Field(default_factory=list, max_length=200)
+    category_keywords: list[str] = Field(default_factory=list, max_length=200)
+    scene_emotion: list[tuple[str, str]] = Field(default_factory=list, max_length=200)
+
+
+@router.post("/mentions")
+def push_mentions(ctx: Ctx, caller: Caller, batch: MentionBatch) -> dict[str, Any]:
+    """L-1: a batch of canonical mentions; a bad item refuses the whole batch (problem+json
+    listing every bad item by index) and stores nothing."""
+    caller.require(*STAFF)
+    parsed = service.mentions_from_records(batch.mentions)
+    return service.ingest(ctx, parsed, source=f"api:{caller.name}"[:80]).to_json()
+
+
+@router.get("/trends")
+def get_trends(ctx: Ctx, caller: Caller) -> list[dict[str, Any]]:
+    caller.require(*STAFF)
+    return service.list_trends(ctx)
+
+
+@router.get("/trends/{sku}")
+def get_trend(ctx: Ctx, caller: Caller, sku: str) -> dict[str, Any]:
+    caller.require(*STAFF)
+    return service.get_trend(ctx, sku)
+
+
+@router.get("/alerts")
+def get_alerts(
+    ctx: Ctx,
+    caller: Caller,
+    state: str | None = Query(None, description="new, acknowledged or dismissed"),
+    sku: str | None = None,
+    type_: str | None = Query(None, alias="type"),
+    limit: int = Query(200, ge=1, le=1000),
+) -> list[dict[str, Any]]:
+    """L-6: the review queue, newest first."""
+    caller.require(*STAFF)
+    return service.list_alerts(ctx, state=state, sku=sku, event_type=type_, limit=limit)
+
+
+@router.post("/alerts/{alert_id}/acknowledge")
+def acknowledge_alert(
+    ctx: Ctx, caller: Caller, alert_id: str, body: ReviewNote | None = None
+) -> dict[str, Any]:
+    caller.require(*STAFF)
+    return service.acknowledge(ctx, alert_id, caller.name, body.note if body else None)
+
+
+@router.post("/alerts/{alert_id}/dismiss")
+def dismiss_alert(ctx: Ctx, caller: Caller, alert_id: str, body: Dismissal) -> dict[str, Any]:
+    caller.require(*STAFF)
+    return service.dismiss(ctx, alert_id, body.reason, caller.name)
+
+
+@router.get("/watchlists")
+def get_watch_lists(ctx: Ctx, caller: Caller) -> list[dict[str, Any]]:
+    caller.require(*STAFF)
+    return [service.watch_list_json(watch) for watch in service.list_watch_lists(ctx)]
+
+
+@router.put("/watchlists/{sku}")
+def put_watch_list(ctx: Ctx, caller: Caller, sku: str, body: WatchListBody) -> dict[str, Any]:
+    """L-2: set (replace) a catalogue SKU's watch list; stored mentions that match are linked
+    and the SKU's trend is re-evaluated."""
+    caller.require(*STAFF)
+    watch = WatchList(
+        product_id=sku,
+        product_keywords=tuple(body.product_keywords),
+        competitor_keywords=tuple(body.competitor_keywords),
+        category_keywords=tuple(body.category_keywords),
+        scene_emotion=tuple(body.scene_emotion),
+    )
+    report = service.set_watch_lists(ctx, [watch])
+    saved = next(item for item in service.list_watch_lists(ctx) if item.product_id == sku)
+    return {"watch_list": service.watch_list_json(saved), **report.to_json()}
+
+
+@router.delete("/watchlists/{sku}", status_code=204)
+def delete_watch_list(ctx: Ctx, caller: Caller, sku: str) -> None:
+    caller.require(*STAFF)
+    service.remove_watch_list(ctx, sku)

@@ -1,0 +1,671 @@
+"""Channel allotments, publication and inbound order booking (S-1, S-3, S-5, S-6, S-9).
+
+Every use case is one transaction taking rows in one order: the channel order line, the
+channel listing, the quota buckets (``model.bucket_lock_order``), warehouse levels, capacity,
+then the SKU pool through ``ledger.append``; every bucket change appends its ledger rows.
+Exposure arithmetic is in ``publication`` (pure).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, func, insert, select, update
+
+from buzzstock.core.clock import as_utc
+from buzzstock.core.context import Context
+from buzzstock.core.db import reading
+from buzzstock.core.errors import InsufficientStock, InvalidInput, NotFound
+from buzzstock.core.events import record_event
+from buzzstock.core.ids import new_id
+from buzzstock.stock import ledger
+from buzzstock.stock.model import Movement, bucket_lock_order
+from buzzstock.stock.pool import move_quota
+from buzzstock.stock.publication import (
+    ChannelDemand,
+    believed_display,
+    channel_bucket,
+    exposure_after_ack,
+    exposure_after_refusal,
+    largest_coverable_value,
+    plan_reclaims,
+    plan_topups,
+    push_extra,
+    reconciled_exposure,
+    share_units,
+    surplus_units,
+)
+from buzzstock.stock.reservations import channel_region
+from buzzstock.stock.rows import change_bucket, ensure_bucket, ensure_pool
+from buzzstock.stock.store import ELASTIC, channel_listings, quota_buckets
+from buzzstock.stock.sync_settings import SyncSettings
+from buzzstock.stock.sync_store import channel_order_lines, channel_sync_samples
+
+
+@dataclass(frozen=True)
+class PushTask:
+    """One claimed push: send ``value`` to the channel, then report the answer."""
+
+    channel: str
+    sku: str
+    sku_ref: str
+    value: int
+    expected: int | None
+    version: int
+    push_id: str
+
+
+def connect_listing(
+    ctx: Context, channel: str, sku: str, sku_ref: str, *, compare_and_swap: bool
+) -> None:
+    """S-1: list a SKU on a channel under the platform's own id (``sku_ref``)."""
+    now = ctx.clock.now()
+    with ctx.engine.begin() as connection:
+        channel_region(ctx, connection, channel)
+        ensure_pool(connection, sku)
+        ensure_bucket(connection, sku, channel_bucket(channel))
+        exists = connection.execute(
+            select(channel_listings.c.sku).where(
+                channel_listings.c.channel == channel, channel_listings.c.sku == sku
+            )
+        ).first()
+        values: dict[str, Any] = {"external_ref": sku_ref, "compare_and_swap": compare_and_swap}
+        if exists:
+            connection.execute(
+                update(channel_listings)
+                .where(channel_listings.c.channel == channel, channel_listings.c.sku == sku)
+                .values(**values)
+            )
+            return
+        connection.execute(
+            insert(channel_listings).values(
+                channel=channel,
+                sku=sku,
+                published_units=0,
+                acknowledged_units=0,
+                version=0,
+                acknowledged_version=0,
+                updated_at=now,
+                **values,
+            )
+        )
+
+
+def _locked_listing(connection: Connection, channel: str, sku: str) -> Any:
+    row = connection.execute(
+        select(channel_listings)
+        .where(channel_listings.c.channel == channel, channel_listings.c.sku == sku)
+        .with_for_update()
+    ).first()
+    if row is None:
+        raise NotFound(f"SKU {sku!r} is not listed on channel {channel!r}: connect it first")
+    return row
+
+
+def _free(connection: Connection, sku: str, bucket: str) -> int:
+    value = connection.execute(
+        select(quota_buckets.c.limit_units - quota_buckets.c.used_units).where(
+            quota_buckets.c.sku == sku, quota_buckets.c.bucket == bucket
+        )
+    ).scalar()
+    return int(value or 0)
+
+
+def _cover(
+    connection: Connection, sku: str, channel: str, region: str, needed: int, ref: str
+) -> tuple[int, list[Movement]]:
+    """S-3: move up to ``needed`` free units into the channel's allotment, region quota first,
+    then the elastic pool. Returns the units moved and their ledger movements."""
+    if needed <= 0:
+        return 0, []
+    target = channel_bucket(channel)
+    deltas: dict[str, int] = {}
+    left = needed
+    for source in (region, ELASTIC):
+        take = min(left, _free(connection, sku, source))
+        if take > 0:
+            deltas[source] = -take
+            left -= take
+    moved = needed - left
+    if moved == 0:
+        return 0, []
+    deltas[target] = moved
+    movements = []
+    for bucket in sorted(deltas, key=bucket_lock_order):
+        if not change_bucket(connection, sku, bucket, d_limit=deltas[bucket]):
+            raise InsufficientStock(f"quota {bucket!r} of {sku!r} changed meanwhile", rule="S-3")
+        movements.append(Movement(f"allot:{channel}", ref, bucket=bucket, d_limit=deltas[bucket]))
+    return moved, movements
+
+
+def _release(
+    connection: Connection, sku: str, channel: str, region: str, units: int, ref: str
+) -> list[Movement]:
+    """Give allotment units nobody needs back to the channel's region quota."""
+    if units <= 0:
+        return []
+    source = channel_bucket(channel)
+    movements = []
+    for bucket in sorted((source, region), key=bucket_lock_order):
+        delta = -units if bucket == source else units
+        if not change_bucket(connection, sku, bucket, d_limit=delta):
+            raise InsufficientStock(f"allotment {source!r} of {sku!r} changed", rule="S-3")
+        movements.append(Movement(f"release:{channel}", ref, bucket=bucket, d_limit=delta))
+    return movements
+
+
+def _pending_reserve(listing: Any) -> int:
+    """Units a waiting (not yet claimed) push will need, kept out of surplus releases."""
+    if listing.version <= max(listing.acknowledged_version, listing.failed_version):
+        return 0
+    if listing.inflight_version == listing.version:
+        return 0
+    expected = believed_display(listing.acknowledged_units, listing.sold_since_ack)
+    return push_extra(listing.published_units, expected, listing.compare_and_swap)
+
+
+def _settle(
+    connection: Connection,
+    ctx: Context,
+    channel: str,
+    sku: str,
+    region: str,
+    exposure: int,
+    pending_reserve: int,
+    ref: str,
+) -> list[Movement]:
+    free = _free(connection, sku, channel_bucket(channel))
+    return _release(
+        connection, sku, channel, region, surplus_units(free, exposure, pending_reserve), ref
+    )
+
+
+def publish(ctx: Context, channel: str, sku: str, units: int) -> int:
+    """S-6: ask the channel to show ``units``; returns the new version (coalesced per SKU).
+
+    Raising takes units from the region quota then the elastic pool at once; lowering frees
+    units only once the channel acknowledged (see ``publication``). The push itself goes
+    through the channel's push lane, written in this transaction.
+    """
+    if units < 0:
+        raise InvalidInput("a published quantity cannot be negative")
+    now = ctx.clock.now()
+    ref = new_id("pub")
+    with ctx.engine.begin() as connection:
+        region = channel_region(ctx, connection, channel)
+        listing = _locked_listing(connection, channel, sku)
+        if units == listing.published_units and listing.version > listing.failed_version:
+            return int(listing.version)
+        expected = believed_display(listing.acknowledged_units, listing.sold_since_ack)
+        extra = push_extra(units, expected, listing.compare_and_swap)
+        free = _free(connection, sku, channel_bucket(channel))
+        _, movements = _cover(
+            connection, sku, channel, region, listing.exposure_units + extra - free, ref
+        )
+        version = listing.version + 1
+        connection.execute(
+            update(channel_listings)
+            .where(channel_listings.c.channel == channel, channel_listings.c.sku == sku)
+            .values(
+                published_units=units,
+                version=version,
+                committed_at=now,
+                next_attempt_at=None,
+                changes=channel_listings.c.changes + 1,
+                updated_at=now,
+            )
+        )
+        if movements:
+            ledger.append(connection, sku, now, movements)
+        record_event(
+            connection,
+            "ChannelQuantityChanged",
+            {"channel": channel, "sku": sku, "units": units, "version": version, "rule": "S-6"},
+            now,
+        )
+    return int(version)
+
+
+def claim_pushes(
+    ctx: Context, channel: str, settings: SyncSettings = SyncSettings(), *, limit: int = 20
+) -> list[PushTask]:
+    """S-6: take the channel's due pushes (latest value per SKU) under a lease.
+
+    Before a push leaves, its extra exposure is covered by allotment units; if the pool cannot
+    cover it the value is lowered to what it can (never published beyond what exists).
+    """
+    now = ctx.clock.now()
+    lease = now + timedelta(seconds=settings.push_lease_seconds)
+    tasks: list[PushTask] = []
+    due_query = (
+        select(channel_listings.c.sku)
+        .where(
+            channel_listings.c.channel == channel,
+            channel_listings.c.version > channel_listings.c.acknowledged_version,
+            channel_listings.c.version > channel_listings.c.failed_version,
+            (channel_listings.c.inflight_version == 0) | (channel_listings.c.lease_until < now),
+            (channel_listings.c.next_attempt_at.is_(None))
+            | (channel_listings.c.next_attempt_at <= now),
+        )
+        .order_by(channel_listings.c.sku)
+        .limit(limit)
+    )
+    # An idle worker looks without the write lock; it takes it only when there is work.
+    with reading(ctx.engine) as connection:
+        if connection.execute(due_query).first() is None:
+            return []
+    with ctx.engine.begin() as connection:
+        region = channel_region(ctx, connection, channel)
+        due = list(connection.execute(due_query))
+        for (sku,) in due:
+            listing = _locked_listing(connection, channel, sku)
+            leased = listing.inflight_version != 0 and as_utc(listing.lease_until) >= now
+            if leased or listing.version <= max(
+                listing.acknowledged_version, listing.failed_version
+            ):
+                continue
+            expected = (
+                believed_display(listing.acknowledged_units, listing.sold_since_ack)
+                if listing.compare_and_swap
+                else None
+            )
+            cas = bool(listing.compare_and_swap)
+            value = int(listing.published_units)
+            extra = push_extra(value, expected, cas)
+            ref = new_id("psh")
+            free = _free(connection, sku, channel_bucket(channel))
+            _, movements = _cover(
+                connection, sku, channel, region, listing.exposure_units + extra - free, ref
+            )
+            free = _free(connection, sku, channel_bucket(channel))
+            value = largest_coverable_value(value, expected, cas, free - listing.exposure_units)
+            extra = push_extra(value, expected, cas)
+            connection.execute(
+                update(channel_listings)
+                .where(channel_listings.c.channel == channel, channel_listings.c.sku == sku)
+                .values(
+                    exposure_units=channel_listings.c.exposure_units + extra,
+                    inflight_version=listing.version,
+                    inflight_units=value,
+                    inflight_expected=expected,
+                    inflight_extra=extra,
+                    inflight_committed_at=listing.committed_at,
+                    lease_until=lease,
+                    pushes_sent=channel_listings.c.pushes_sent + 1,
+                )
+            )
+            if movements:
+                ledger.append(connection, sku, now, movements)
+            tasks.append(
+                PushTask(
+                    channel=channel,
+                    sku=sku,
+                    sku_ref=str(listing.external_ref),
+                    value=value,
+                    expected=expected,
+                    version=int(listing.version),
+                    push_id=f"{channel}:{sku}:{listing.version}:{listing.pushes_sent + 1}",
+                )
+            )
+    return tasks
+
+
+@dataclass(frozen=True)
+class PushAnswer:
+    """A channel's answer to one push."""
+
+    outcome: str
+    """acknowledged, stale, throttled, rejected or unavailable"""
+    observed: int | None = None
+    retry_after: float | None = None
+    detail: str = ""
+
+
+def record_push_outcome(
+    ctx: Context,
+    task: PushTask,
+    outcome: str,
+    *,
+    observed: int | None = None,
+    retry_after: float | None = None,
+    detail: str = "",
+    settings: SyncSettings = SyncSettings(),
+) -> None:
+    """S-6: apply a channel's answer to one push (see ``record_push_outcomes``)."""
+    record_push_outcomes(
+        ctx, [(task, PushAnswer(outcome, observed, retry_after, detail))], settings
+    )
+
+
+def record_push_outcomes(
+    ctx: Context,
+    answers: list[tuple[PushTask, PushAnswer]],
+    settings: SyncSettings = SyncSettings(),
+) -> None:
+    """S-6: apply channels' answers to pushes (acknowledged, stale, throttled, rejected,
+    unavailable) in one transaction, SKUs in order; an answer to a push that lost its lease
+    changes nothing but is safe, since the exposure it added stays counted."""
+    now = ctx.clock.now()
+    with ctx.engine.begin() as connection:
+        for task, answer in sorted(answers, key=lambda pair: (pair[0].channel, pair[0].sku)):
+            _apply_answer(ctx, connection, task, answer, settings, now)
+
+
+def _apply_answer(
+    ctx: Context,
+    connection: Connection,
+    task: PushTask,
+    answer: PushAnswer,
+    settings: SyncSettings,
+    now: datetime,
+) -> None:
+    ref = new_id("ack")
+    outcome, observed, retry_after, detail = (
+        answer.outcome,
+        answer.observed,
+        answer.retry_after,
+        answer.detail,
+    )
+    region = channel_region(ctx, connection, task.channel)
+    listing = _locked_listing(connection, task.channel, task.sku)
+    if listing.inflight_version != task.version:
+        return
+    cas = bool(listing.compare_and_swap)
+    extra = int(listing.inflight_extra)
+    values: dict[str, Any] = {
+        "inflight_version": 0,
+        "inflight_extra": 0,
+        "lease_until": None,
+        "updated_at": now,
+    }
+    exposure = int(listing.exposure_units)
+    if outcome == "acknowledged":
+        exposure = exposure_after_ack(exposure, extra, task.value, task.expected, cas)
+        values.update(
+            acknowledged_units=task.value,
+            acknowledged_version=task.version,
+            sold_since_ack=0,
+            attempts=0,
+            last_error=None,
+        )
+        if task.version == listing.version:
+            values["published_units"] = task.value
+        committed = listing.inflight_committed_at or now
+        connection.execute(
+            insert(channel_sync_samples).values(
+                channel=task.channel,
+                sku=task.sku,
+                version=task.version,
+                committed_at=committed,
+                acknowledged_at=now,
+                seconds=max(0.0, (now - as_utc(committed)).total_seconds()),
+            )
+        )
+    elif outcome == "stale":
+        exposure = exposure_after_refusal(exposure, extra)
+        display = observed if observed is not None else 0
+        values.update(sold_since_ack=listing.acknowledged_units - display, next_attempt_at=now)
+    elif outcome == "throttled":
+        exposure = exposure_after_refusal(exposure, extra)
+        values["next_attempt_at"] = now + timedelta(seconds=retry_after or 1.0)
+    elif outcome == "rejected":
+        exposure = exposure_after_refusal(exposure, extra)
+        values.update(failed_version=task.version, last_error=detail[:1000])
+        record_event(
+            connection,
+            "ChannelPushRejected",
+            {"channel": task.channel, "sku": task.sku, "detail": detail, "rule": "S-6"},
+            now,
+        )
+    else:
+        attempts = int(listing.attempts) + 1
+        delay = min(
+            settings.push_backoff_cap_seconds,
+            settings.push_backoff_base_seconds * 2 ** min(attempts, 20),
+        )
+        values.update(
+            attempts=attempts,
+            next_attempt_at=now + timedelta(seconds=delay),
+            last_error=detail[:1000],
+        )
+    values["exposure_units"] = exposure
+    connection.execute(
+        update(channel_listings)
+        .where(channel_listings.c.channel == task.channel, channel_listings.c.sku == task.sku)
+        .values(**values)
+    )
+    after = _locked_listing(connection, task.channel, task.sku)
+    movements = _settle(
+        connection,
+        ctx,
+        task.channel,
+        task.sku,
+        region,
+        exposure,
+        _pending_reserve(after),
+        ref,
+    )
+    if movements:
+        ledger.append(connection, task.sku, now, movements)
+
+
+def apply_reconciliation(
+    ctx: Context, channel: str, sku: str, read_units: int, sold_after_read: int, read_at: datetime
+) -> int | None:
+    """S-6: the channel was read back and every order booked: set the exact exposure.
+
+    Returns the drift (exposure counted minus exposure found; positive means units the hub
+    held for a display the channel no longer had, now released), or None when a push is in
+    flight or waiting (the read may predate it; the next pass reconciles).
+    """
+    now = ctx.clock.now()
+    ref = new_id("rec")
+    with ctx.engine.begin() as connection:
+        region = channel_region(ctx, connection, channel)
+        listing = _locked_listing(connection, channel, sku)
+        busy = listing.inflight_version != 0 or listing.version > max(
+            listing.acknowledged_version, listing.failed_version
+        )
+        if busy or as_utc(listing.updated_at) > read_at:
+            return None
+        exact = reconciled_exposure(read_units, sold_after_read)
+        drift = int(listing.exposure_units) - exact
+        movements: list[Movement] = []
+        if exact > listing.exposure_units:
+            free = _free(connection, sku, channel_bucket(channel))
+            moved, movements = _cover(connection, sku, channel, region, exact - free, ref)
+            shortfall = max(0, exact - free - moved)
+            if shortfall:
+                record_event(
+                    connection,
+                    "ChannelOversellExposure",
+                    {
+                        "channel": channel,
+                        "sku": sku,
+                        "units": shortfall,
+                        "action": "lower_display",
+                        "rule": "S-1",
+                    },
+                    now,
+                )
+        connection.execute(
+            update(channel_listings)
+            .where(channel_listings.c.channel == channel, channel_listings.c.sku == sku)
+            .values(
+                exposure_units=exact,
+                acknowledged_units=read_units,
+                sold_since_ack=sold_after_read,
+                reconciled_at=now,
+                drift_units=drift,
+            )
+        )
+        movements += _settle(connection, ctx, channel, sku, region, exact, 0, ref)
+        if movements:
+            ledger.append(connection, sku, now, movements)
+        if drift:
+            record_event(
+                connection,
+                "ChannelDriftRepaired",
+                {"channel": channel, "sku": sku, "drift_units": drift, "rule": "S-6"},
+                now,
+            )
+    return drift
+
+
+def rebalance(ctx: Context, sku: str, settings: SyncSettings = SyncSettings()) -> dict[str, int]:
+    """S-5: re-weight by channel velocity: top up the channels about to run dry, sharing what
+    their regions and the elastic pool have in proportion to how fast each sells."""
+    now = ctx.clock.now()
+    window_start = now - timedelta(seconds=settings.velocity_window_seconds)
+    with reading(ctx.engine) as connection:
+        listings = list(
+            connection.execute(select(channel_listings).where(channel_listings.c.sku == sku))
+        )
+        sold = {
+            row.channel: int(row.units)
+            for row in connection.execute(
+                select(
+                    channel_order_lines.c.channel,
+                    func.sum(channel_order_lines.c.quantity).label("units"),
+                )
+                .where(
+                    channel_order_lines.c.sku == sku,
+                    channel_order_lines.c.status == "created",
+                    channel_order_lines.c.booked_at >= window_start,
+                )
+                .group_by(channel_order_lines.c.channel)
+            )
+        }
+        free = {
+            row.bucket: int(row.limit_units - row.used_units)
+            for row in connection.execute(select(quota_buckets).where(quota_buckets.c.sku == sku))
+        }
+    by_region: dict[str, list[ChannelDemand]] = {}
+    for listing in listings:
+        region = channel_region(ctx, None, listing.channel)
+        by_region.setdefault(region, []).append(
+            ChannelDemand(
+                channel=listing.channel,
+                display=believed_display(listing.acknowledged_units, listing.sold_since_ack),
+                velocity=sold.get(listing.channel, 0) / settings.velocity_window_seconds,
+                pending=listing.version > max(listing.acknowledged_version, listing.failed_version)
+                or listing.inflight_version != 0,
+                compare_and_swap=bool(listing.compare_and_swap),
+            )
+        )
+    published: dict[str, int] = {}
+    _share_idle_regions(ctx, sku, by_region, free, settings)
+    with reading(ctx.engine) as connection:
+        elastic_left = _free(connection, sku, ELASTIC)
+    for region in sorted(by_region):
+        pool_free = free.get(region, 0) + elastic_left
+        targets = plan_topups(
+            by_region[region],
+            pool_free,
+            lead_seconds=settings.topup_lead_seconds,
+            cover_seconds=settings.topup_cover_seconds,
+            min_units=settings.topup_min_units,
+        )
+        starving = {
+            demand.channel
+            for demand in by_region[region]
+            if not demand.pending
+            and demand.channel not in targets
+            and demand.display <= max(1.0, demand.velocity * settings.topup_lead_seconds)
+            and demand.velocity > 0
+        }
+        if pool_free - sum(targets.values()) > 0:
+            starving = set()
+        targets.update(
+            plan_reclaims(
+                by_region[region],
+                starving,
+                cover_seconds=settings.topup_cover_seconds,
+                min_units=settings.topup_min_units,
+            )
+        )
+        for channel, units in sorted(targets.items()):
+            publish(ctx, channel, sku, units)
+            published[channel] = units
+        with reading(ctx.engine) as connection:
+            elastic_left = _free(connection, sku, ELASTIC)
+    return published
+
+
+def open_sale(ctx: Context, sku: str, forecast: dict[str, float], share: float) -> dict[str, int]:
+    """S-3/S-5: publish ``share`` of the SKU's free units to its channels in proportion to the
+    forecast demand of each (units per second); the rest stays in the quotas and the elastic
+    pool for velocity top-ups. Returns what each channel was asked to show."""
+    with reading(ctx.engine) as connection:
+        available = sum(
+            int(row.limit_units - row.used_units)
+            for row in connection.execute(select(quota_buckets).where(quota_buckets.c.sku == sku))
+        )
+    opening = int(available * share)
+    wanted = {channel: opening for channel in forecast}
+    weights = {channel: max(rate, 0.01) for channel, rate in forecast.items()}
+    targets = share_units(opening, wanted, weights)
+    for channel, units in sorted(targets.items()):
+        publish(ctx, channel, sku, units)
+    return targets
+
+
+def _share_idle_regions(
+    ctx: Context,
+    sku: str,
+    by_region: dict[str, list[ChannelDemand]],
+    free: dict[str, int],
+    settings: SyncSettings,
+) -> None:
+    """S-3/S-5: when a region and the elastic pool are dry while channels there still sell,
+    half of the free quota of regions whose channels are not short moves to the elastic pool
+    (a ledger row each side), from where the selling region's channels are topped up."""
+    if free.get(ELASTIC, 0) > 0:
+        return
+
+    def short(demand: ChannelDemand) -> bool:
+        return (
+            demand.velocity > 0 and demand.display <= demand.velocity * settings.topup_lead_seconds
+        )
+
+    dry = [
+        region
+        for region, demands in by_region.items()
+        if free.get(region, 0) == 0 and any(short(demand) for demand in demands)
+    ]
+    if not dry:
+        return
+    for region, demands in sorted(by_region.items()):
+        units = free.get(region, 0) // 2
+        if region in dry or units <= 0 or any(short(demand) for demand in demands):
+            continue
+        try:
+            move_quota(ctx, sku, region, ELASTIC, units, reason="velocity:S-5")
+        except InsufficientStock:
+            continue
+
+
+def open_subpool(ctx: Context, sku: str, name: str, units: int, *, source: str = ELASTIC) -> str:
+    """S-9: a temporary pool for a guest creator, carved out without touching the main pool's
+    other quotas; its channels sell from it like from a region. Returns the bucket name."""
+    bucket = f"sub:{name}"
+    move_quota(ctx, sku, source, bucket, units, reason="subpool")
+    return bucket
+
+
+def close_subpool(ctx: Context, sku: str, name: str, *, target: str = ELASTIC) -> int:
+    """S-9: release a guest creator's pool: its free units go back to the main pool."""
+    bucket = f"sub:{name}"
+    with reading(ctx.engine) as connection:
+        free = _free(connection, sku, bucket)
+    if free > 0:
+        move_quota(ctx, sku, bucket, target, free, reason="subpool_closed")
+    return free
+
+
+def timezone_move(ctx: Context, sku: str, source: str, target: str, units: int) -> None:
+    """S-9: move free units from a region going to sleep to one waking up (US night ->
+    Australian day), with a ledger row each side."""
+    move_quota(ctx, sku, source, target, units, reason="timezone")

@@ -1,0 +1,173 @@
+"""S-6: the push worker. One loop per channel sends the latest value per SKU from the channel's
+push lane, within the adapter's token bucket, honouring ``Retry-After``, retrying with backoff,
+and recording sync latency from commit to acknowledgement.
+
+Pushes are never lost: the lane is written in the transaction of the change (``allotment``),
+a claimed push carries a lease, and a push whose worker died is claimed again after it.
+Several workers (threads or processes) may serve the same channel: claims are conditional.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import func, select
+
+from buzzstock.catalog.store import channels
+from buzzstock.channels.base import ChannelAdapter, Platform
+from buzzstock.channels.latency import summarize_sync_latency
+from buzzstock.channels.registry import build_adapter
+from buzzstock.channels.settings import ChannelSettings
+from buzzstock.core.context import Context
+from buzzstock.core.db import reading
+from buzzstock.core.errors import InvalidInput, NotFound
+from buzzstock.stock.allotment import PushAnswer, claim_pushes, record_push_outcomes
+from buzzstock.stock.store import channel_listings
+from buzzstock.stock.sync_settings import SyncSettings
+from buzzstock.stock.sync_store import channel_sync_samples
+
+ADAPTER_SETTINGS_KEY = "adapter"
+ADAPTER_PLATFORM_KEY = "adapter_platform"
+CATALOGUE_PLATFORM_ADAPTERS = {
+    "custom": Platform.GENERIC.value,
+    "youtube_shopping": Platform.GOOGLE_MERCHANT.value,
+    "instagram": Platform.META.value,
+}
+
+
+def adapter_for(
+    ctx: Context, channel: str, settings: ChannelSettings = ChannelSettings()
+) -> ChannelAdapter:
+    """The adapter of a catalogue channel, built from ``settings.adapter`` of the channel."""
+    with reading(ctx.engine) as connection:
+        row = connection.execute(
+            select(channels.c.platform, channels.c.settings).where(channels.c.code == channel)
+        ).first()
+    if row is None:
+        raise NotFound(f"unknown channel {channel!r}")
+    stored: Mapping[str, Any] = row.settings or {}
+    config: Mapping[str, Any] = stored.get(ADAPTER_SETTINGS_KEY) or {}
+    if not config:
+        raise InvalidInput(
+            f"channel {channel!r} has no adapter configuration: set settings.adapter "
+            "(see docs/channels.md)"
+        )
+    platform = stored.get(ADAPTER_PLATFORM_KEY) or CATALOGUE_PLATFORM_ADAPTERS.get(
+        row.platform, row.platform
+    )
+    return build_adapter(Platform(platform), config, settings)
+
+
+async def push_once(
+    ctx: Context, channel: str, adapter: ChannelAdapter, settings: SyncSettings
+) -> int:
+    """Claim and send the channel's due pushes once, then record every answer in one
+    transaction; returns how many were sent."""
+    tasks = await asyncio.to_thread(claim_pushes, ctx, channel, settings)
+    if not tasks:
+        return 0
+    results = await asyncio.gather(
+        *(
+            adapter.set_quantity(
+                task.sku_ref, task.value, expected_previous=task.expected, push_id=task.push_id
+            )
+            for task in tasks
+        )
+    )
+    answers = [
+        (
+            task,
+            PushAnswer(
+                result.outcome.value, result.observed_quantity, result.retry_after, result.detail
+            ),
+        )
+        for task, result in zip(tasks, results, strict=True)
+    ]
+    await asyncio.to_thread(record_push_outcomes, ctx, answers, settings)
+    return len(tasks)
+
+
+class PushWorker:
+    """Runs ``push_once`` for one channel until stopped; ``poke`` wakes it after a change."""
+
+    def __init__(
+        self,
+        ctx: Context,
+        channel: str,
+        adapter: ChannelAdapter,
+        settings: SyncSettings = SyncSettings(),
+    ) -> None:
+        self.ctx = ctx
+        self.channel = channel
+        self.adapter = adapter
+        self.settings = settings
+        self._wake = asyncio.Event()
+
+    def poke(self) -> None:
+        self._wake.set()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            sent = await push_once(self.ctx, self.channel, self.adapter, self.settings)
+            if sent:
+                continue
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.settings.worker_poll_seconds)
+
+
+def sync_status(ctx: Context, channel: str | None = None) -> list[dict[str, Any]]:
+    """S-6: per channel, pushes waiting, pushes sent vs changes, and sync latency
+    commit -> acknowledged (p50/p99 and the shares within the 0.5 s goal and 1.5 s standard)."""
+    with reading(ctx.engine) as connection:
+        query = select(
+            channel_listings.c.channel,
+            func.count().label("skus"),
+            func.sum(channel_listings.c.pushes_sent).label("pushes"),
+            func.sum(channel_listings.c.changes).label("changes"),
+            func.sum(channel_listings.c.exposure_units).label("exposure"),
+        ).group_by(channel_listings.c.channel)
+        pending_query = (
+            select(channel_listings.c.channel, func.count().label("pending"))
+            .where(channel_listings.c.version > channel_listings.c.acknowledged_version)
+            .where(channel_listings.c.version > channel_listings.c.failed_version)
+            .group_by(channel_listings.c.channel)
+        )
+        if channel is not None:
+            query = query.where(channel_listings.c.channel == channel)
+            pending_query = pending_query.where(channel_listings.c.channel == channel)
+        rows = list(connection.execute(query))
+        pending = {row.channel: int(row.pending) for row in connection.execute(pending_query)}
+        samples: dict[str, list[float]] = {}
+        sample_query = select(channel_sync_samples.c.channel, channel_sync_samples.c.seconds)
+        if channel is not None:
+            sample_query = sample_query.where(channel_sync_samples.c.channel == channel)
+        for sample in connection.execute(sample_query):
+            samples.setdefault(sample.channel, []).append(float(sample.seconds))
+    if channel is not None and not rows:
+        raise NotFound(f"channel {channel!r} has no listings")
+    report = []
+    for row in rows:
+        summary = summarize_sync_latency(samples.get(row.channel, []))
+        report.append(
+            {
+                "channel": row.channel,
+                "skus": int(row.skus),
+                "pushes": int(row.pushes or 0),
+                "changes": int(row.changes or 0),
+                "pending": pending.get(row.channel, 0),
+                "exposure_units": int(row.exposure or 0),
+                "sync_latency": {
+                    "count": summary.count,
+                    "p50_ms": round(summary.p50_ms, 1),
+                    "p99_ms": round(summary.p99_ms, 1),
+                    "max_ms": round(summary.max_ms, 1),
+                    "within_goal_share": round(summary.within_goal_share, 4),
+                    "within_standard_share": round(summary.within_standard_share, 4),
+                },
+            }
+        )
+    return report

@@ -1,0 +1,148 @@
+"""S-6: the hub's channel-sync background work, for one process or several.
+
+Per channel: a push worker, an inbox processor and a reconciliation pass; for all: order
+confirmation and, during a live sale, velocity re-weighting (S-5) of the SKUs given. Several
+processes may run this over the same channels: pushes and deliveries are claimed under leases.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+
+from buzzstock.channels.base import ChannelAdapter
+from buzzstock.channels.settings import ChannelSettings
+from buzzstock.core.context import Context, open_context
+from buzzstock.core.db import reading
+from buzzstock.core.outbox import StopSignal
+from buzzstock.core.settings import Settings
+from buzzstock.stock.allotment import rebalance
+from buzzstock.stock.booking import confirm_channel_orders
+from buzzstock.stock.inbox import process_inbox
+from buzzstock.stock.reconcile import reconcile_channel
+from buzzstock.stock.store import channel_listings
+from buzzstock.stock.sync import PushWorker, adapter_for
+from buzzstock.stock.sync_settings import SyncSettings
+
+
+def listed_channels(ctx: Context) -> list[str]:
+    """Channels with at least one SKU listed."""
+    with reading(ctx.engine) as connection:
+        return sorted(
+            str(code)
+            for code in connection.execute(select(channel_listings.c.channel).distinct()).scalars()
+        )
+
+
+async def hub_loops(
+    ctx: Context,
+    codes: list[str],
+    adapters: dict[str, ChannelAdapter],
+    settings: SyncSettings,
+    stop: asyncio.Event,
+    *,
+    reconcile: bool = True,
+    rebalance_skus: Sequence[str] = (),
+    since: datetime | None = None,
+) -> None:
+    """Run the sync work of ``codes`` until ``stop`` is set."""
+    pushers = {code: PushWorker(ctx, code, adapters[code], settings) for code in codes}
+    rng = random.Random()
+
+    async def inbox_loop(code: str) -> None:
+        while not stop.is_set():
+            try:
+                done = await process_inbox(ctx, code, adapters[code], settings)
+            except Exception:  # a failed batch is retried once its lease ends
+                done = 0
+            if not done:
+                await asyncio.sleep(settings.worker_poll_seconds)
+
+    async def confirm_loop() -> None:
+        while not stop.is_set():
+            done = await asyncio.to_thread(confirm_channel_orders, ctx, limit=20)
+            await asyncio.sleep(settings.confirm_interval_seconds / (2 if done else 1))
+
+    async def rebalance_loop() -> None:
+        while not stop.is_set():
+            for sku in rebalance_skus:
+                await asyncio.to_thread(rebalance, ctx, sku, settings)
+            for pusher in pushers.values():
+                pusher.poke()
+            await asyncio.sleep(settings.rebalance_interval_seconds)
+
+    async def reconcile_loop(code: str) -> None:
+        last = since or datetime.now(UTC)
+        while not stop.is_set():
+            await asyncio.sleep(settings.reconcile_interval_seconds * (0.75 + rng.random() / 2))
+            started = datetime.now(UTC)
+            try:
+                await reconcile_channel(ctx, code, adapters[code], last, settings)
+            except Exception:  # the next pass covers the same window
+                continue
+            last = started
+
+    loops = [pusher.run(stop) for pusher in pushers.values()]
+    loops += [inbox_loop(code) for code in codes]
+    loops.append(confirm_loop())
+    if rebalance_skus:
+        loops.append(rebalance_loop())
+    if reconcile:
+        loops += [reconcile_loop(code) for code in codes]
+    await asyncio.gather(*loops)
+
+
+def run_sync_worker(
+    settings: Settings,
+    stop: StopSignal,
+    *,
+    channels: Sequence[str] = (),
+    reconcile: bool = True,
+    rebalance_skus: Sequence[str] = (),
+    channel_settings: ChannelSettings | None = None,
+    sync_settings: SyncSettings | None = None,
+) -> None:
+    """A sync worker (one process): runs ``hub_loops`` until ``stop`` is set.
+
+    Channel and sync settings default to the configured ones (``[channels]``, ``[sync]``)."""
+    ctx = open_context(settings, migrate=False, pool_size=16)
+    channel_settings = channel_settings or settings.channels
+    sync_settings = sync_settings or settings.sync
+
+    async def main() -> None:
+        # Database calls run in threads and may wait on the write lock: give them enough threads.
+        asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor(max_workers=32))
+        codes = list(channels) or listed_channels(ctx)
+        adapters = {code: adapter_for(ctx, code, channel_settings) for code in codes}
+        halt = asyncio.Event()
+
+        async def watch() -> None:
+            while not stop.is_set():
+                await asyncio.sleep(0.05)
+            halt.set()
+
+        await asyncio.gather(
+            watch(),
+            hub_loops(
+                ctx,
+                codes,
+                adapters,
+                sync_settings,
+                halt,
+                reconcile=reconcile,
+                rebalance_skus=rebalance_skus,
+                since=datetime.now(UTC),
+            ),
+        )
+        for adapter in adapters.values():
+            await adapter.aclose()
+
+    try:
+        asyncio.run(main())
+    finally:
+        ctx.close()

@@ -1,0 +1,258 @@
+"""Channel sync against the platform fakes, on SQLite and PostgreSQL: the webhook inbox keeps
+each delivery once and books each order line once whatever the duplicates and the order; the
+push lane coalesces and frees units only on acknowledgement; reconciliation repairs drift."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from buzzstock.api.app import create_app
+from buzzstock.catalog.model import Catalogue, Channel, Market, Region, Sku, Warehouse
+from buzzstock.catalog.service import load_catalogue
+from buzzstock.channels.fakes import FakeShop, GenericShopFake, WooCommerceFake, config_for
+from buzzstock.channels.fakes.core import OrderEmitter
+from buzzstock.core import auth
+from buzzstock.core.context import Context
+from buzzstock.core.db import reading
+from buzzstock.stock import ledger
+from buzzstock.stock.allotment import claim_pushes, connect_listing, publish, record_push_outcome
+from buzzstock.stock.inbox import process_inbox
+from buzzstock.stock.pool import receive, set_quotas
+from buzzstock.stock.reconcile import reconcile_channel
+from buzzstock.stock.store import channel_listings, quota_buckets, reservations
+from buzzstock.stock.sync import adapter_for, push_once
+from buzzstock.stock.sync_settings import SyncSettings
+from buzzstock.stock.sync_store import channel_inbox, channel_order_lines
+
+SKU = "BAND"
+CHANNEL = "shop-us"
+
+
+@pytest.fixture
+def generic_fake() -> Iterator[GenericShopFake]:
+    fake = GenericShopFake(FakeShop({SKU: 0}))
+    with fake.running():
+        yield fake
+
+
+def set_up(ctx: Context, fake: OrderEmitter, platform: str, sku_ref: str, *, cas: bool) -> None:
+    adapter_platform, config = config_for(fake)
+    load_catalogue(
+        ctx,
+        Catalogue(
+            regions=[Region(code="US", name="US", timezone="America/Chicago", lat=39, lon=-98)],
+            markets=[Market(code="US", name="US", region="US", currency="USD", timezone="UTC")],
+            warehouses=[
+                Warehouse(code="LAX", name="LAX", region="US", city="LA", lat=34, lon=-118)
+            ],
+            channels=[
+                Channel(
+                    code=CHANNEL,
+                    name="shop",
+                    platform=platform,
+                    market="US",
+                    settings={"adapter": config, "adapter_platform": adapter_platform.value},
+                )
+            ],
+            skus=[Sku(code=SKU, name="band")],
+        ),
+    )
+    receive(ctx, SKU, "LAX", 100)
+    set_quotas(ctx, SKU, {"US": 1.0}, elastic_share=0.2)
+    connect_listing(ctx, CHANNEL, SKU, sku_ref, compare_and_swap=cas)
+
+
+def listing(ctx: Context) -> dict[str, int]:
+    with reading(ctx.engine) as connection:
+        row = connection.execute(select(channel_listings)).one()
+        buckets = {
+            bucket.bucket: bucket.limit_units - bucket.used_units
+            for bucket in connection.execute(select(quota_buckets))
+        }
+    return {
+        "exposure": row.exposure_units,
+        "acknowledged": row.acknowledged_units,
+        "pushes": row.pushes_sent,
+        "changes": row.changes,
+        "allotment_free": buckets[f"ch:{CHANNEL}"],
+        "region_free": buckets["US"],
+    }
+
+
+def push_all(ctx: Context) -> None:
+    adapter = adapter_for(ctx, CHANNEL)
+
+    async def run() -> None:
+        while await push_once(ctx, CHANNEL, adapter, SyncSettings()):
+            pass
+        await adapter.aclose()
+
+    asyncio.run(run())
+
+
+def count(ctx: Context, table: object, *conditions: object) -> int:
+    with reading(ctx.engine) as connection:
+        query = select(func.count()).select_from(table)  # type: ignore[arg-type]
+        for condition in conditions:
+            query = query.where(condition)  # type: ignore[arg-type]
+        return int(connection.execute(query).scalar_one())
+
+
+def process_all(ctx: Context) -> None:
+    adapter = adapter_for(ctx, CHANNEL)
+
+    async def run() -> None:
+        while await process_inbox(ctx, CHANNEL, adapter):
+            pass
+        await adapter.aclose()
+
+    asyncio.run(run())
+
+
+def test_duplicated_shuffled_webhooks_book_every_line_exactly_once(
+    ctx: Context, generic_fake: GenericShopFake
+) -> None:
+    set_up(ctx, generic_fake, "custom", SKU, cas=True)
+    publish(ctx, CHANNEL, SKU, 30)
+    push_all(ctx)
+    assert generic_fake.shop.quantity(SKU) == 30
+    orders = [generic_fake.shop.sell(SKU, 2) for _ in range(3)]
+    assert all(order is not None for order in orders)
+    generic_fake.shop.cancel(orders[0].order_id)  # type: ignore[union-attr]
+    url = f"/api/v1/channels/{CHANNEL}/webhooks/generic"
+    deliveries = [generic_fake.render(event, url) for event in generic_fake.shop.take_events()]
+    rng = random.Random(4)
+    everything = deliveries + deliveries[:3]
+    rng.shuffle(everything)
+    with TestClient(create_app(ctx)) as client:
+        for headers, body in everything:
+            assert client.post(url, content=body, headers=headers).status_code == 200
+        forged_headers, forged_body = deliveries[1]
+        refused = client.post(url, content=forged_body + b" ", headers=forged_headers)
+        assert refused.status_code == 401
+    assert count(ctx, channel_inbox) == 4
+    process_all(ctx)
+    assert count(ctx, channel_inbox, channel_inbox.c.state == "pending") == 0
+    assert count(ctx, channel_order_lines) == 3
+    assert count(ctx, channel_order_lines, channel_order_lines.c.status == "cancelled") == 1
+    assert count(ctx, reservations, reservations.c.state.in_(("held", "confirmed"))) == 2
+    assert count(ctx, reservations, reservations.c.state == "expired") == 0
+    state = listing(ctx)
+    assert state["exposure"] == 30 - 6 + 2 == generic_fake.shop.quantity(SKU)
+    assert ledger.verify(ctx.engine).ok
+
+
+def test_a_cancellation_before_its_creation_never_books_the_line(
+    ctx: Context, generic_fake: GenericShopFake
+) -> None:
+    set_up(ctx, generic_fake, "custom", SKU, cas=True)
+    publish(ctx, CHANNEL, SKU, 10)
+    push_all(ctx)
+    order = generic_fake.shop.sell(SKU, 3)
+    assert order is not None
+    generic_fake.shop.cancel(order.order_id)
+    created, cancelled = generic_fake.shop.take_events()
+    url = f"/api/v1/channels/{CHANNEL}/webhooks/generic"
+    with TestClient(create_app(ctx)) as client:
+        for event in (cancelled, created):
+            headers, body = generic_fake.render(event, url)
+            client.post(url, content=body, headers=headers)
+            process_all(ctx)
+    assert count(ctx, reservations) == 0
+    assert listing(ctx)["exposure"] == 10
+
+
+def test_pushes_coalesce_and_a_lower_value_frees_units_only_once_acknowledged(
+    ctx: Context, generic_fake: GenericShopFake
+) -> None:
+    set_up(ctx, generic_fake, "custom", SKU, cas=True)
+    for units in (10, 25, 20):
+        publish(ctx, CHANNEL, SKU, units)
+    push_all(ctx)
+    state = listing(ctx)
+    assert (state["pushes"], state["changes"], state["exposure"]) == (1, 3, 20)
+    assert generic_fake.shop.quantity(SKU) == 20
+    publish(ctx, CHANNEL, SKU, 5)
+    (task,) = claim_pushes(ctx, CHANNEL)
+    before_ack = listing(ctx)
+    assert before_ack["exposure"] == 20 and before_ack["allotment_free"] >= 20
+    record_push_outcome(ctx, task, "acknowledged")
+    after_ack = listing(ctx)
+    assert after_ack["exposure"] == 5 == after_ack["allotment_free"]
+    assert after_ack["region_free"] == before_ack["region_free"] + 15
+    assert ledger.verify(ctx.engine).ok
+
+
+def test_reconciliation_books_missed_orders_and_releases_a_blind_channels_drift(
+    ctx: Context,
+) -> None:
+    fake = WooCommerceFake(FakeShop({"501": 0}))
+    with fake.running():
+        set_up(ctx, fake, "woocommerce", "501", cas=False)
+        publish(ctx, CHANNEL, SKU, 20)
+        push_all(ctx)
+        publish(ctx, CHANNEL, SKU, 25)
+        push_all(ctx)
+        assert listing(ctx)["exposure"] == 45, "a blind set keeps the display it overwrote"
+        assert fake.shop.sell("501", 4) is not None
+        adapter = adapter_for(ctx, CHANNEL)
+
+        async def run() -> object:
+            since = ctx.clock.now().replace(year=2000)
+            report = await reconcile_channel(ctx, CHANNEL, adapter, since)
+            await adapter.aclose()
+            return report
+
+        report = asyncio.run(run())
+    assert report.orders_booked == 1  # type: ignore[attr-defined]
+    assert report.drift == {SKU: 20}  # type: ignore[attr-defined]
+    state = listing(ctx)
+    assert state["exposure"] == 21 == state["allotment_free"]
+    assert count(ctx, reservations) == 1
+    assert ledger.verify(ctx.engine).ok
+
+
+def test_status_and_war_room_show_latency_consumption_and_host_lines(
+    ctx: Context, generic_fake: GenericShopFake
+) -> None:
+    set_up(ctx, generic_fake, "custom", SKU, cas=True)
+    operator = auth.create_key(ctx, "war room", "operator")[1]
+    channel_key = auth.create_key(ctx, "shop", "channel", channel=CHANNEL)[1]
+    headers = {"Authorization": f"Bearer {operator}"}
+    with TestClient(create_app(ctx)) as client:
+        published = client.put(
+            f"/api/v1/channels/{CHANNEL}/listings/{SKU}/published",
+            json={"units": 12},
+            headers=headers,
+        )
+        assert published.status_code == 200
+        push_all(ctx)
+        assert generic_fake.shop.sell(SKU, 4) is not None
+        url = f"/api/v1/channels/{CHANNEL}/webhooks/generic"
+        for event in generic_fake.shop.take_events():
+            event_headers, body = generic_fake.render(event, url)
+            client.post(url, content=body, headers=event_headers)
+        process_all(ctx)
+        status = client.get("/api/v1/sync/status", headers=headers).json()
+        room = client.get(f"/api/v1/sync/warroom/{SKU}", headers=headers).json()
+        refused = client.get(
+            "/api/v1/sync/status", headers={"Authorization": f"Bearer {channel_key}"}
+        )
+    (channel,) = status
+    assert channel["pushes"] == 1 and channel["pending"] == 0
+    assert channel["sync_latency"]["count"] == 1
+    assert refused.status_code == 403
+    (shown,) = room["channels"]
+    assert (shown["shown"], shown["may_still_sell"], shown["sold"]) == (8, 8, 4)
+    (curve,) = room["consumption"]["curves"]
+    assert curve["cumulative"][-1] == 4
+    (region,) = room["regions"]
+    assert region["remaining"] == 100 - 20 - 4, "the region's quota and allotments, not elastic"
+    assert region["host_line"] in room["host_lines"]
+    assert "US" in region["host_line"]
