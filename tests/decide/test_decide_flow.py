@@ -104,7 +104,9 @@ def test_auto_execute_path_sends_an_explained_split_stage_one_order(
     assert {"D-2", "D-3", "D-4", "D-6"} <= rules
     assert decision["inputs"]["heat"] == 172.0
     assert {o["state"] for o in decision["purchase_orders"]} == {"sent"}
-    assert cash_store.cash_overview(seeded)["liquid_funds"] == 20_000 - 1525
+    spares = {o["supplier"]: o["spare_units"] for o in decision["purchase_orders"]}
+    assert spares == {"A": 3, "B": 2}
+    assert cash_store.cash_overview(seeded)["liquid_funds"] == 20_000 - 1525 - 3 * 10 - 2 * 10.5
 
 
 def test_human_review_path_queues_the_order_without_spending(
@@ -172,9 +174,9 @@ def test_cash_limit_cuts_an_auto_order_to_what_fits(seeded: Context, deliver: De
     deliver("TrendConfirmed", HOT_AND_CLEAN)
     [decision] = _purchases(seeded)
     assert decision["route"] == "auto_execute"
-    assert decision["quantity"] == 147
+    assert decision["quantity"] == 142
     assert sum(o["cost"] for o in decision["purchase_orders"]) <= 0.30 * 5_000
-    assert any("cut from 150 to 147" in line for line in decision["explanation"])
+    assert any("cut from 150 to 142" in line for line in decision["explanation"])
 
 
 def test_handlers_are_idempotent_by_event_id(seeded: Context) -> None:
@@ -183,7 +185,7 @@ def test_handlers_are_idempotent_by_event_id(seeded: Context) -> None:
     on_trend_confirmed(seeded, event)
     on_trend_confirmed(seeded, event)
     assert len(_purchases(seeded)) == 1
-    assert cash_store.cash_overview(seeded)["liquid_funds"] == 20_000 - 1525
+    assert cash_store.cash_overview(seeded)["liquid_funds"] == 20_000 - 1576
 
 
 def test_purchase_order_feeds_stock_in_transit_then_on_hand(
@@ -227,7 +229,7 @@ def test_decline_stops_unproduced_orders_and_proposes_a_markdown(
     deliver("TrendDeclining", {"sku": SKU, "heat": 90.0, "declining_days": 3, "daily_units": 200})
     states = {o["supplier"]: o["state"] for o in orders.list_orders(seeded, sku=SKU)}
     assert states == {"A": "cancelled", "B": "in_production"}
-    assert cash_store.cash_overview(seeded)["liquid_funds"] == 20_000 - 525
+    assert cash_store.cash_overview(seeded)["liquid_funds"] == 20_000 - 50 * 10.5 - 2 * 10.5
     [exit_record] = service.list_decisions(seeded, kind=service.EXIT)
     assert exit_record["result"]["cancelled_orders"] == [by_supplier["A"]]
     [markdown] = service.list_decisions(seeded, kind=service.MARKDOWN)

@@ -8,7 +8,9 @@ changes nothing. Payloads (fields not listed are ignored; ``sku`` may also be se
 * ``TrendConfirmed``: ``sku``, ``heat`` (heat index), optional ``positive_share`` (0–1),
   ``platforms`` / ``platforms_rising`` (list) or ``cross_platform_verified`` (bool),
   ``category_is_new`` (bool), ``negative_event`` (text), ``validation_demand`` (units seen in
-  the validation period: presale orders, add-to-carts), ``growth_percent``, ``warehouse``.
+  the validation period: presale orders, add-to-carts), ``daily_demand`` and
+  ``daily_demand_std`` (the demand forecast per day, for the optimised policy),
+  ``growth_percent``, ``warehouse``.
   Missing sentiment and platforms are taken from the SKU's latest ``TrendAlertRaised``.
 * ``TrendAlertRaised``: ``sku``, ``heat``, optional ``growth``, ``positive_share``,
   ``platforms_rising``.
@@ -17,6 +19,8 @@ changes nothing. Payloads (fields not listed are ignored; ``sku`` may also be se
 * ``EmergencyStop``: ``sku`` or ``skus``, optional ``reason``.
 * ``AttributeRequests``: ``sku``, ``requests`` as ``{"attribute": count}`` or a list of
   ``{"attribute": ..., "count": ...}``.
+* ``OrderConfirmed`` (from the stock hub): ``sku``, ``units``; each one re-checks the ladders
+  (D-3 stages 2 and 3, ``replenish.advance_ladders``).
 """
 
 from __future__ import annotations
@@ -34,7 +38,7 @@ from buzzstock.core.context import Context
 from buzzstock.core.errors import Conflict, InvalidInput, NotFound
 from buzzstock.core.events import Event
 from buzzstock.core.outbox import HandlerRegistry, handlers
-from buzzstock.decide import cash_store, orders, portal, service
+from buzzstock.decide import cash_store, orders, portal, replenish, service
 from buzzstock.decide.cash import affordable_quantity, check_order_cash
 from buzzstock.decide.exit import OpenOrder, OrderStage, PriceResponse, exit_orders, plan_markdown
 from buzzstock.decide.explain import Reason
@@ -42,6 +46,7 @@ from buzzstock.decide.ladder import Freight, HeatConfirmed, LadderStage, advance
 from buzzstock.decide.matrix import Route, TrendSignal, route_decision
 from buzzstock.decide.policy import DemandForecast, Playbook, UnitEconomics, first_order
 from buzzstock.decide.proposal import ProposalAction, ProposalStatus
+from buzzstock.decide.registry import supplier_offers
 from buzzstock.decide.settings import DecideSettings
 from buzzstock.decide.split import SplitPlan
 from buzzstock.decide.store import decisions, processed_events
@@ -157,7 +162,8 @@ def on_trend_confirmed(ctx: Context, event: Event) -> None:
         )
         portal.send_prepare_notices(connection, settings, sku, heat, now)
         signal, inputs = _signal(connection, sku, heat, payload)
-        _route_trend(connection, ctx, settings, event, sku, signal, inputs, warehouse, now)
+        sizing = _stage_one_sizing(ctx, connection, settings, entry, payload, now)
+        _route_trend(connection, ctx, settings, event, sku, signal, inputs, warehouse, now, sizing)
     if heat > settings.hot_heat_index:
         service.propose_price_change(
             ctx,
@@ -211,6 +217,7 @@ def _route_trend(
     inputs: dict[str, Any],
     warehouse: str,
     now: datetime,
+    sizing: tuple[int | None, tuple[Reason, ...], dict[str, Any]],
 ) -> None:
     if signal.negative_event:
         service.pause_related(
@@ -239,15 +246,9 @@ def _route_trend(
         low = route_decision(signal, 0.0, settings)
         _watch(connection, sku, low.route, low.reasons, inputs, now, event)
         return
-    suggested = None
-    validation = inputs.get("validation_demand")
-    reasons: list[Reason] = []
-    if isinstance(validation, int | float) and validation > 0:
-        policy = first_order(
-            Playbook.SEED, DemandForecast(0.0, 0.0, float(validation)), UnitEconomics(1.0, 2.0)
-        )
-        suggested = policy.quantity
-        reasons.extend(policy.reasons)
+    suggested, sizing_reasons, sizing_inputs = sizing
+    inputs = {**inputs, **sizing_inputs}
+    reasons = list(sizing_reasons)
     step = advance(LadderStage.WATCHING, HeatConfirmed(suggested), settings)
     if step.order is None:
         _watch(connection, sku, Route.NO_ACTION, step.reasons, inputs, now, event)
@@ -283,6 +284,7 @@ def _route_trend(
         freight=Freight.AIR,
         now=now,
         source_event_id=event.event_id,
+        trend_settings=settings,
     )
     service.set_mode(connection, sku, now, stage=LadderStage.TEST_ORDER.value)
     if auto:
@@ -292,6 +294,92 @@ def _route_trend(
         service.act_in(
             connection, ctx, decision_id, ProposalAction.SEND, actor="buzzstock (auto-execute)"
         )
+
+
+def _stage_one_sizing(
+    ctx: Context,
+    connection: Connection,
+    settings: DecideSettings,
+    entry: dict[str, Any],
+    payload: dict[str, Any],
+    now: datetime,
+) -> tuple[int | None, tuple[Reason, ...], dict[str, Any]]:
+    """D-3/D-4: the stage-1 size the SKU's category's policy suggests (None: no figure to size
+    on, the ladder's stage-1 minimum applies), why that policy, and the figures used."""
+    category = str(entry["category"])
+    playbook = Playbook(settings.policy)
+    source = (
+        f"set for category {category!r}"
+        if settings.policy != ctx.settings.decide.policy
+        else "the default (no override for category " + repr(category) + ")"
+    )
+    chosen = Reason(
+        "D-4",
+        f"{playbook.value} policy sizes the stage-1 order: decide.policy = {playbook.value!r}, "
+        f"{source}",
+        {"policy": playbook.value, "category": category},
+    )
+    validation = _number(payload, "validation_demand")
+    figures: dict[str, Any] = {"policy": playbook.value}
+    if playbook is Playbook.SEED:
+        if validation is None or validation <= 0:
+            return None, (chosen, _no_figure("no validation demand")), figures
+        seed = first_order(
+            playbook, DemandForecast(0.0, 0.0, validation), UnitEconomics(1, 2), settings
+        )
+        return seed.quantity, (chosen, *seed.reasons), figures
+    return _optimised_stage_one(connection, settings, entry, payload, validation, chosen, now)
+
+
+def _no_figure(missing: str) -> Reason:
+    return Reason("D-4", f"{missing} to size the order on: the stage-1 minimum applies")
+
+
+def _optimised_stage_one(
+    connection: Connection,
+    settings: DecideSettings,
+    entry: dict[str, Any],
+    payload: dict[str, Any],
+    validation: float | None,
+    chosen: Reason,
+    now: datetime,
+) -> tuple[int | None, tuple[Reason, ...], dict[str, Any]]:
+    """D-4 optimised: newsvendor on the daily demand forecast over the fast tier's lead time
+    (stage 1 goes by air from the fast tier), at the cheapest air offer's cost and the SKU's
+    base price; a leftover unit loses its whole cost."""
+    daily = _number(payload, "daily_demand")
+    basis = "the event's daily demand forecast"
+    if daily is None and validation is not None and validation > 0:
+        daily = validation / settings.validation_period_days
+        basis = f"validation demand {validation:g} over {settings.validation_period_days:g} days"
+    figures: dict[str, Any] = {"policy": Playbook.OPTIMISED.value}
+    if daily is None or daily <= 0:
+        return None, (chosen, _no_figure("no demand forecast or validation demand")), figures
+    daily_std = _number(payload, "daily_demand_std")
+    if daily_std is None:
+        daily_std = math.sqrt(daily)
+        basis += ", spread as for counts (std = √mean)"
+    offers = supplier_offers(connection, str(entry["code"]), Freight.AIR, now)
+    price = float(entry["base_price"])
+    if not offers:
+        return None, (chosen, _no_figure("no air offer with a unit cost")), figures
+    unit_cost = min(offer.unit_cost for offer in offers)
+    lead = settings.fast_tier_max_days
+    forecast = DemandForecast(daily * lead, daily_std * math.sqrt(lead), validation or 0.0)
+    try:
+        sized = first_order(Playbook.OPTIMISED, forecast, UnitEconomics(unit_cost, price), settings)
+    except InvalidInput as error:
+        return None, (chosen, Reason("D-4", error.detail)), figures
+    why = Reason(
+        "D-4",
+        f"demand forecast {daily:g} ± {daily_std:.2f} a day ({basis}) over the fast tier's "
+        f"{lead}-day lead time; unit cost {unit_cost:g} (cheapest air offer), price {price:g}",
+        {"daily_demand": daily, "daily_demand_std": daily_std, "lead_time_days": lead},
+    )
+    figures.update(
+        daily_demand=daily, daily_demand_std=daily_std, lead_time_days=lead, unit_cost=unit_cost
+    )
+    return sized.quantity, (chosen, why, *sized.reasons), figures
 
 
 def _need_by(settings: DecideSettings, quantity: int) -> list[tuple[int, int]]:
@@ -329,12 +417,16 @@ def _fit_cash(
             False,
         )
     committed = cash_store.committed_today(connection, now)
-    check = check_order_cash(plan.cost, account.liquid_funds, committed, settings)
+
+    def with_spares(each: SplitPlan) -> float:
+        return each.cost + service.spare_cost(each, settings)
+
+    check = check_order_cash(with_spares(plan), account.liquid_funds, committed, settings)
     if check.allowed:
         return plan, [], True
     quantity = sum(line.quantity for line in plan.lines)
     fits = affordable_quantity(
-        quantity, plan.cost / quantity, account.liquid_funds, committed, settings
+        quantity, with_spares(plan) / quantity, account.liquid_funds, committed, settings
     )
     if fits >= settings.stage_one_min_units:
         try:
@@ -343,7 +435,9 @@ def _fit_cash(
             smaller = None
         if (
             smaller is not None
-            and check_order_cash(smaller.cost, account.liquid_funds, committed, settings).allowed
+            and check_order_cash(
+                with_spares(smaller), account.liquid_funds, committed, settings
+            ).allowed
         ):
             cut = Reason(
                 "D-5",
@@ -553,12 +647,22 @@ def on_attribute_requests(ctx: Context, event: Event) -> None:
             portal.record_attribute_requests(connection, sku, requests, event.occurred_at)
 
 
+def on_order_confirmed(ctx: Context, event: Event) -> None:
+    """D-3: a sale may finish the first batch (stage 2) or prove lasting demand (stage 3)."""
+    now = ctx.clock.now()
+    candidates = replenish.ladder_candidates(ctx)
+    with ctx.engine.begin() as connection:
+        if _claim(connection, event, "order_confirmed", now):
+            replenish.advance_ladders_in(connection, candidates, now)
+
+
 HANDLERS: dict[str, tuple[tuple[str, ...], EventHandler]] = {
     "decide.trend_confirmed": (("TrendConfirmed",), on_trend_confirmed),
     "decide.trend_alert": (("TrendAlertRaised",), on_trend_alert),
     "decide.trend_declining": (("TrendDeclining",), on_trend_declining),
     "decide.emergency": (("CrisisRaised", "EmergencyStop"), on_emergency),
     "decide.attribute_requests": (("AttributeRequests",), on_attribute_requests),
+    "decide.order_confirmed": (("OrderConfirmed",), on_order_confirmed),
 }
 
 

@@ -41,12 +41,22 @@ def insert_order(
     now: datetime,
     decision_id: str | None = None,
     arrival_days: int | None = None,
+    spare_units: int = 0,
+    qc_plan: Mapping[str, Any] | None = None,
 ) -> str:
-    """A draft purchase order: ``lines`` are (sku, quantity, unit cost before freight)."""
+    """A draft purchase order: ``lines`` are (sku, quantity, unit cost before freight).
+
+    D-10: ``spare_units`` are made and shipped on top of the (single-SKU) lines, for exchanges;
+    they are paid like the line's units and kept out of sellable stock. ``qc_plan`` is the QC
+    sampling the order is checked with.
+    """
+    if spare_units and len(lines) != 1:
+        raise InvalidInput("spare units go with a single-SKU order", rule="D-10")
     terms = freight_terms(connection, supplier, freight)
-    units = sum(quantity for _, quantity, _ in lines)
+    units = sum(quantity for _, quantity, _ in lines) + spare_units
     freight_cost = round(units * terms.cost_per_unit, 2)
-    cost = round(sum(quantity * unit for _, quantity, unit in lines) + freight_cost, 2)
+    spare_cost = spare_units * lines[0][2] if spare_units else 0.0
+    cost = round(sum(quantity * unit for _, quantity, unit in lines) + spare_cost + freight_cost, 2)
     order_id = new_id("po")
     connection.execute(
         insert(purchase_orders).values(
@@ -63,6 +73,8 @@ def insert_order(
             paused=False,
             created_at=now,
             updated_at=now,
+            spare_units=spare_units,
+            qc_plan=None if qc_plan is None else dict(qc_plan),
         )
     )
     for sku, quantity, unit_cost in lines:
@@ -156,6 +168,8 @@ def order_dicts(connection: Connection, rows: Sequence[Any]) -> list[dict[str, A
             "freight_cost": row.freight_cost,
             "cost": row.cost,
             "lines": lines[row.id],
+            "spare_units": row.spare_units,
+            "qc_plan": row.qc_plan,
             "expected_arrival_at": _stamp(row.expected_arrival_at),
             "eta": _stamp(row.eta),
             "paused": row.paused,
@@ -164,6 +178,7 @@ def order_dicts(connection: Connection, rows: Sequence[Any]) -> list[dict[str, A
             "approved_at": _stamp(row.approved_at),
             "sent_at": _stamp(row.sent_at),
             "shipped_at": _stamp(row.shipped_at),
+            "received_at": _stamp(row.received_at),
         }
         for row in rows
     ]
@@ -437,7 +452,7 @@ def receive_order(ctx: Context, order_id: str, quantities: Mapping[str, int]) ->
             line["received"] += quantity
         complete = all(line["received"] == line["quantity"] for line in lines.values())
         if complete:
-            _move(connection, row, (OrderStage.SHIPPED,), OrderStage.RECEIVED, now)
+            _move(connection, row, (OrderStage.SHIPPED,), OrderStage.RECEIVED, now, received_at=now)
         record_event(
             connection,
             "PurchaseOrderReceived",
@@ -473,7 +488,7 @@ def _undo_receipt(ctx: Context, row: Any, quantities: Mapping[str, int], now: da
         connection.execute(
             update(purchase_orders)
             .where(purchase_orders.c.id == row.id)
-            .values(state=OrderStage.SHIPPED.value, updated_at=now)
+            .values(state=OrderStage.SHIPPED.value, received_at=None, updated_at=now)
         )
 
 

@@ -36,6 +36,7 @@ from buzzstock.decide.proposal import (
     ProposalStatus,
     apply_action,
 )
+from buzzstock.decide.quality import qc_rounds_per_batch, spare_units
 from buzzstock.decide.registry import freight_terms, supplier_offers
 from buzzstock.decide.settings import DecideSettings
 from buzzstock.decide.split import Milestone, SplitPlan, plan_split
@@ -243,13 +244,29 @@ def create_purchase_decision(
     freight: Freight,
     now: datetime,
     source_event_id: str | None = None,
+    more_plans: Sequence[tuple[SplitPlan, Freight]] = (),
+    trend_settings: DecideSettings | None = None,
 ) -> str:
-    """A purchase decision and its draft orders, one per supplier of the split."""
-    quantity = sum(line.quantity for line in plan.lines)
-    explained = (
+    """A purchase decision and its draft orders, one per supplier of each split.
+
+    ``more_plans`` are further splits of the same decision by other freight modes (stage 2:
+    air + fast sea). With ``trend_settings`` the orders come from a trend: each carries its
+    D-10 spare units and QC sampling plan, and the explanation says so.
+    """
+    plans = [(plan, freight), *more_plans]
+    quantity = sum(line.quantity for each, _ in plans for line in each.lines)
+    explained = [
         *reasons,
-        *(Reason("D-2", text.removeprefix("D-2: ")) for text in plan.explanation),
-    )
+        *(
+            Reason("D-2", f"{mode.value}: " + text.removeprefix("D-2: "))
+            if more_plans
+            else Reason("D-2", text.removeprefix("D-2: "))
+            for each, mode in plans
+            for text in each.explanation
+        ),
+    ]
+    if trend_settings is not None:
+        explained.append(quality_reason(plans, trend_settings))
     decision_id = insert_decision(
         connection,
         kind=PURCHASE,
@@ -257,14 +274,62 @@ def create_purchase_decision(
         route=route,
         status=status,
         reasons=explained,
-        inputs={**inputs, "warehouse": warehouse, "freight": freight.value},
+        inputs={
+            **inputs,
+            "warehouse": warehouse,
+            "freight": freight.value,
+            "from_trend": trend_settings is not None,
+        },
         quantity=quantity,
         now=now,
-        result={"split_cost": round(plan.cost, 2)},
+        result={"split_cost": round(sum(each.cost for each, _ in plans), 2)},
         source_event_id=source_event_id,
     )
-    _insert_split_orders(connection, decision_id, sku, plan, warehouse, freight, now)
+    for each, mode in plans:
+        _insert_split_orders(
+            connection, decision_id, sku, each, warehouse, mode, now, trend_settings
+        )
     return decision_id
+
+
+def qc_plan(settings: DecideSettings) -> dict[str, Any]:
+    """D-10: the QC sampling a trend order is checked with (a trend order is made during a
+    hit: the normal rounds times the hit multiplier)."""
+    return {
+        "rule": "D-10",
+        "during_hit": True,
+        "rounds_per_batch": qc_rounds_per_batch(True, settings),
+        "normal_rounds_per_batch": settings.qc_rounds_normal,
+        "hit_multiplier": settings.qc_hit_multiplier,
+    }
+
+
+def quality_reason(plans: Sequence[tuple[SplitPlan, Freight]], settings: DecideSettings) -> Reason:
+    """D-10: the explanation line for a trend order's spares and QC sampling."""
+    spares = {
+        f"{line.supplier} ({mode.value})": spare_units(line.quantity, settings)
+        for plan, mode in plans
+        for line in plan.lines
+    }
+    total = sum(spares.values())
+    rounds = qc_rounds_per_batch(True, settings)
+    per_order = ", ".join(f"{name}: {units}" for name, units in spares.items())
+    return Reason(
+        "D-10",
+        f"{settings.spare_share:.0%} spare units for exchanges, rounded up per order, made on "
+        f"top of the order: {total} units ({per_order}); QC sampling {rounds} rounds per batch "
+        f"({settings.qc_rounds_normal} normally × {settings.qc_hit_multiplier} during a hit)",
+        {
+            "spare_share": settings.spare_share,
+            "spare_units": total,
+            "qc_rounds_per_batch": rounds,
+        },
+    )
+
+
+def spare_cost(plan: SplitPlan, settings: DecideSettings) -> float:
+    """D-10: what a trend order's spare units add to its cost."""
+    return sum(spare_units(line.quantity, settings) * line.unit_cost for line in plan.lines)
 
 
 def _insert_split_orders(
@@ -275,6 +340,7 @@ def _insert_split_orders(
     warehouse: str,
     freight: Freight,
     now: datetime,
+    trend_settings: DecideSettings | None = None,
 ) -> None:
     for line in plan.lines:
         terms = freight_terms(connection, line.supplier, freight)
@@ -287,6 +353,8 @@ def _insert_split_orders(
             now=now,
             decision_id=decision_id,
             arrival_days=line.arrival_day,
+            spare_units=0 if trend_settings is None else spare_units(line.quantity, trend_settings),
+            qc_plan=None if trend_settings is None else qc_plan(trend_settings),
         )
 
 
@@ -382,7 +450,10 @@ def _act_on_purchase(
             freight,
             now,
         )
-        _insert_split_orders(connection, row.id, row.sku, plan, inputs["warehouse"], freight, now)
+        trend = ctx.settings.decide if inputs.get("from_trend") else None
+        _insert_split_orders(
+            connection, row.id, row.sku, plan, inputs["warehouse"], freight, now, trend
+        )
         return {"split_cost": round(plan.cost, 2)}
     return {}
 

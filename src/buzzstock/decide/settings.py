@@ -6,6 +6,8 @@ seller tunes them per category and market like every other setting.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -103,8 +105,33 @@ class DecideSettings(BaseModel):
     stage_three_heat_days: int = Field(
         14, gt=0, description="D-3: stage 3 safety stock by sea when heat holds >= 14 days."
     )
+    stage_two_air_share: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="D-3: share of a stage-2 order that goes by air; the rest goes by fast sea "
+        "(buzzstock default; all by air when no supplier ships by fast sea).",
+    )
+    stage_three_heat_floor: float = Field(
+        150.0,
+        ge=0,
+        description="D-3: heat counts as held while every reading stays at or above this index "
+        "(buzzstock default, the D-6 auto-execute threshold).",
+    )
 
     # D-4 quantities
+    policy: Literal["seed", "optimised"] = Field(
+        "seed",
+        description="D-3/D-4: how a confirmed trend's stage-1 order is sized: 'seed' (first "
+        "order = 50 % of validation demand) or 'optimised' (newsvendor from the demand "
+        "forecast over the chosen tier's lead time); set it per category.",
+    )
+    validation_period_days: float = Field(
+        7.0,
+        gt=0,
+        description="D-4: optimised policy: days the validation demand was seen over, to turn it "
+        "into a daily forecast when the event gives none (buzzstock default).",
+    )
     first_order_share: float = Field(
         0.50,
         gt=0,

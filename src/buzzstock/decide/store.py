@@ -93,6 +93,9 @@ purchase_orders = Table(
     Column("sent_at", DateTime(timezone=True)),
     Column("shipped_at", DateTime(timezone=True)),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("received_at", DateTime(timezone=True)),
+    Column("spare_units", Integer, nullable=False, default=0, server_default="0"),
+    Column("qc_plan", JSON),
     Index("ix_decide_purchase_orders_supplier", "supplier", "created_at"),
     Index("ix_decide_purchase_orders_state", "state", "approved_at"),
 )
