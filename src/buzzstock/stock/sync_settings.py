@@ -29,19 +29,19 @@ class SyncSettings(BaseModel):
         3.0, gt=0, description="S-5: window over which a channel's sales velocity is measured."
     )
     topup_lead_seconds: float = Field(
-        2.5,
+        5.0,
         gt=0,
         description="S-5/S-6: top a channel up when its display would last less than this "
         "(push and acknowledgement time).",
     )
     topup_cover_seconds: float = Field(
-        6.0, gt=0, description="S-5: a top-up gives the channel this many seconds of sales."
+        12.0, gt=0, description="S-5: a top-up gives the channel this many seconds of sales."
     )
     topup_min_units: int = Field(
         5, ge=1, description="S-5: smallest display a selling channel is topped up to."
     )
     initial_channel_share: float = Field(
-        0.5,
+        0.9,
         gt=0,
         le=1,
         description="S-3/S-5: share of a region's quota published to its channels at the start; "
