@@ -52,7 +52,7 @@ def demo_suppliers(ctx: Context) -> list[SupplierSpec]:
             name="Dongguan B (material in stock)",
             tier=Tier.FAST,
             grade=Grade.A,
-            capacity=100,
+            capacity=60,
             moq=0,
             lead_time_min_days=2,
             lead_time_mode_days=2,
@@ -128,6 +128,8 @@ def run_decide_stage(console: Console, ctx: Context) -> dict[str, Any]:
         )
     in_transit = stock_view(ctx, SKU)["in_transit"]
     console.print(table)
+    for proposal in service.list_decisions(ctx, sku=SKU, kind=service.PRICE, limit=3):
+        console.print(f"price proposal ({proposal['status']}): {proposal['explanation'][0]}")
     for order in decision["purchase_orders"]:
         lines = {line["sku"]: line["quantity"] for line in order["lines"]}
         orders.receive_order(ctx, order["id"], lines)
