@@ -16,8 +16,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from buzzstock.catalog.store import channels, markets
@@ -25,7 +23,6 @@ from buzzstock.core.clock import as_utc
 from buzzstock.core.context import Context
 from buzzstock.core.db import reading
 from buzzstock.core.errors import (
-    BuyerLimitReached,
     Conflict,
     IdempotencyMismatch,
     InsufficientStock,
@@ -41,7 +38,7 @@ from buzzstock.stock.model import (
     Movement,
     bucket_lock_order,
 )
-from buzzstock.stock.rows import change_bucket, change_level, take_from_bucket
+from buzzstock.stock.rows import change_bucket, change_level
 from buzzstock.stock.store import (
     ELASTIC,
     buyer_purchases,
@@ -50,6 +47,15 @@ from buzzstock.stock.store import (
     quota_buckets,
     reservations,
     warehouse_capacity,
+)
+from buzzstock.stock.taking import (
+    check_buyer_limit,
+    count_buyer_units,
+    refill_due,
+    refill_if_selling_out,
+    refill_separately,
+    refusal,
+    take_units,
 )
 
 
@@ -149,7 +155,7 @@ def reserve(
         if free >= quantity:
             _sold_out_recently.discard(sold_out_key)
         elif not has_expired or release_expired(ctx, sku=sku) == 0:
-            raise _refusal(sku, quantity, channel_region(ctx, None, channel))
+            raise refusal(sku, quantity, channel_region(ctx, None, channel))
     try:
         return _reserve_once(ctx, sku, quantity, channel, buyer, request_key, fingerprint)
     except InsufficientStock:
@@ -197,16 +203,6 @@ def _free_for(ctx: Context, sku: str, channel: str) -> tuple[int, bool]:
     if not rows:
         raise NotFound(f"SKU {sku!r} has no stock pool: add it to the catalogue and receive stock")
     return sum(int(row[0]) for row in rows), bool(rows[0].has_expired)
-
-
-def _refusal(sku: str, quantity: int, region: str) -> InsufficientStock:
-    return InsufficientStock(
-        f"not enough stock of {sku!r} for {quantity} unit(s) in region {region!r} "
-        "or the elastic pool",
-        rule="S-4",
-        sku=sku,
-        region=region,
-    )
 
 
 def _reservation_by_key(ctx: Context, request_key: str, fingerprint: str) -> Reservation | None:
@@ -276,11 +272,11 @@ def _reserve_once(
             if fast.pool is None:
                 raise SkuPaused(f"SKU {sku!r} is paused and takes no new reservations", rule="S-4")
             primary, elastic, region_after = quantity, 0, fast.bucket_after
-            _check_buyer_limit(sku, buyer, fast.buyer_units, fast.pool.buyer_limit)
+            check_buyer_limit(sku, buyer, fast.buyer_units, fast.pool.buyer_limit)
         else:
-            primary, elastic, region_after = _take_units(connection, sku, region, quantity)
+            primary, elastic, region_after = take_units(connection, sku, region, quantity)
             if primary == 0 and elastic == 0:
-                raise _refusal(sku, quantity, region)
+                raise refusal(sku, quantity, region)
             if primary:
                 movements.append(Movement("reserve", reservation_id, bucket=region, d_used=primary))
             if elastic:
@@ -290,7 +286,7 @@ def _reserve_once(
         # The one-statement path has already locked the pool row, so taking the elastic bucket
         # now would break the lock order: its refill runs in its own transaction afterwards.
         refill = (
-            _refill_if_selling_out(ctx, connection, sku, region, region_after)
+            refill_if_selling_out(ctx, connection, sku, region, region_after)
             if region_after is not None and fast is None
             else 0
         )
@@ -314,7 +310,7 @@ def _reserve_once(
                 connection, sku, fast.pool, settings.low_stock_alert_share
             )
         if fast is None:
-            _count_buyer_units(connection, sku, buyer, quantity, pool.buyer_limit)
+            count_buyer_units(connection, sku, buyer, quantity, pool.buyer_limit)
             connection.execute(
                 insert(reservations).values(
                     id=reservation_id,
@@ -352,8 +348,8 @@ def _reserve_once(
                 },
                 now,
             )
-    if fast is not None and _refill_due(ctx, region, fast.bucket_after):
-        _refill_separately(ctx, sku, region, reservation_id)
+    if fast is not None and refill_due(ctx, region, fast.bucket_after):
+        refill_separately(ctx, sku, region, reservation_id)
     return Reservation(
         id=reservation_id,
         sku=sku,
@@ -366,140 +362,6 @@ def _reserve_once(
         primary_units=primary,
         elastic_units=elastic,
     )
-
-
-def _refill_due(ctx: Context, region: str, region_after: tuple[int, int]) -> bool:
-    settings = ctx.settings_for(market=region).stock
-    limit_units, used_units = region_after
-    return (
-        limit_units > 0
-        and settings.refill_units > 0
-        and used_units >= settings.refill_trigger_share * limit_units
-    )
-
-
-def _refill_separately(ctx: Context, sku: str, region: str, ref: str) -> None:
-    """S-5 refill in its own transaction (lock order: region bucket, elastic bucket, pool)."""
-    now = ctx.clock.now()
-    with ctx.engine.begin() as connection:
-        state = connection.execute(
-            select(quota_buckets.c.limit_units, quota_buckets.c.used_units).where(
-                quota_buckets.c.sku == sku, quota_buckets.c.bucket == region
-            )
-        ).one()
-        refill = _refill_if_selling_out(
-            ctx, connection, sku, region, (state.limit_units, state.used_units)
-        )
-        if not refill:
-            return
-        ledger.append(
-            connection,
-            sku,
-            now,
-            [
-                Movement("refill:S-5", ref, bucket=region, d_limit=refill),
-                Movement("refill:S-5", ref, bucket=ELASTIC, d_limit=-refill),
-            ],
-        )
-        record_event(
-            connection,
-            "QuotaRefilled",
-            {"sku": sku, "region": region, "units": refill, "rule": "S-5"},
-            now,
-        )
-
-
-def _take_units(
-    connection: Connection, sku: str, region: str, quantity: int
-) -> tuple[int, int, tuple[int, int] | None]:
-    """S-3: region quota first, then the elastic pool, splitting only when neither suffices.
-
-    Returns units from the region, units from the elastic pool, and the region bucket's
-    (limit, used) afterwards when the region gave units.
-    """
-    region_after = take_from_bucket(connection, sku, region, quantity)
-    if region_after is not None:
-        return quantity, 0, region_after
-    if take_from_bucket(connection, sku, ELASTIC, quantity) is not None:
-        return 0, quantity, None
-    free_in_region = connection.execute(
-        select(quota_buckets.c.limit_units - quota_buckets.c.used_units).where(
-            quota_buckets.c.sku == sku, quota_buckets.c.bucket == region
-        )
-    ).scalar()
-    part = int(free_in_region or 0)
-    if 0 < part < quantity:
-        region_after = take_from_bucket(connection, sku, region, part)
-        if region_after is not None:
-            if take_from_bucket(connection, sku, ELASTIC, quantity - part) is not None:
-                return part, quantity - part, region_after
-            raise _refusal(sku, quantity, region)
-    return 0, 0, None
-
-
-def _refill_if_selling_out(
-    ctx: Context, connection: Connection, sku: str, region: str, region_after: tuple[int, int]
-) -> int:
-    """S-5: once a region has sold its trigger share of its quota, move elastic units to it.
-
-    The trigger share and the units moved can differ per region (``[markets.<region>.stock]``).
-    The region bucket is changed before the elastic one, in the global lock order.
-    """
-    if not _refill_due(ctx, region, region_after):
-        return 0
-    elastic_free = connection.execute(
-        select(quota_buckets.c.limit_units - quota_buckets.c.used_units).where(
-            quota_buckets.c.sku == sku, quota_buckets.c.bucket == ELASTIC
-        )
-    ).scalar()
-    units = min(ctx.settings_for(market=region).stock.refill_units, int(elastic_free or 0))
-    if units <= 0:
-        return 0
-    change_bucket(connection, sku, region, d_limit=units)
-    if not change_bucket(connection, sku, ELASTIC, d_limit=-units):
-        change_bucket(connection, sku, region, d_limit=-units)
-        return 0
-    return units
-
-
-def _check_buyer_limit(sku: str, buyer: str, units_now: int, limit: int | None) -> None:
-    """S-5: the buyer's tally including this reservation must stay within the limit."""
-    if limit is not None and units_now > limit:
-        raise BuyerLimitReached(
-            f"buyer {buyer!r} may buy at most {limit} unit(s) of {sku!r} across orders",
-            rule="S-5",
-            limit=limit,
-        )
-
-
-def _count_buyer_units(
-    connection: Connection, sku: str, buyer: str, quantity: int, limit: int | None
-) -> None:
-    """S-5: add units to the buyer's tally; refuse if a buyer limit is on and would be passed."""
-    cap = limit if limit is not None else 2**31 - 1
-    if quantity > cap:
-        raise BuyerLimitReached(
-            f"buyer {buyer!r} may buy at most {cap} unit(s) of {sku!r}", rule="S-5", limit=cap
-        )
-    upsert = (
-        postgresql_insert(buyer_purchases)
-        if connection.dialect.name == "postgresql"
-        else sqlite_insert(buyer_purchases)
-    )
-    statement = upsert.values(sku=sku, buyer=buyer, units=quantity)
-    tallied = connection.execute(
-        statement.on_conflict_do_update(
-            index_elements=[buyer_purchases.c.sku, buyer_purchases.c.buyer],
-            set_={"units": buyer_purchases.c.units + statement.excluded.units},
-            where=buyer_purchases.c.units + statement.excluded.units <= cap,
-        ).returning(buyer_purchases.c.units)
-    ).first()
-    if tallied is None:
-        raise BuyerLimitReached(
-            f"buyer {buyer!r} may buy at most {cap} unit(s) of {sku!r} across orders",
-            rule="S-5",
-            limit=cap,
-        )
 
 
 def release_units(
