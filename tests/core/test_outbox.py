@@ -27,6 +27,7 @@ from sqlalchemy import create_engine, delete, select, text
 from buzzstock.core.clock import ManualClock, as_utc
 from buzzstock.core.context import Context
 from buzzstock.core.db import create_db_engine, upgrade
+from buzzstock.core.deliveries import dead_letters, delivery_stats, retry_dead_letter
 from buzzstock.core.errors import Conflict, InvalidInput, NotFound
 from buzzstock.core.events import (
     Event,
@@ -42,17 +43,12 @@ from buzzstock.core.outbox import (
     PENDING,
     Dispatcher,
     HandlerRegistry,
-    add_subscription,
     backoff_ceiling_seconds,
-    dead_letters,
-    delivery_stats,
-    list_subscriptions,
-    remove_subscription,
-    retry_dead_letter,
     retry_delay,
     run_worker,
 )
 from buzzstock.core.settings import OutboxSettings, Settings
+from buzzstock.core.subscriptions import add_subscription, list_subscriptions, remove_subscription
 from buzzstock.core.webhooks import HEADER_ID, HEADER_TIMESTAMP, WebhookVerificationError, verify
 
 POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"

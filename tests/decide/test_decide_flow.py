@@ -14,9 +14,17 @@ from buzzstock.core.clock import ManualClock
 from buzzstock.core.context import Context
 from buzzstock.core.errors import Conflict, InvalidInput
 from buzzstock.core.events import Event, outbox_events
-from buzzstock.decide import cash_store, orders, portal, service
-from buzzstock.decide.handlers import on_trend_confirmed
+from buzzstock.decide import (
+    actions,
+    cash_store,
+    orders,
+    portal,
+    price_decisions,
+    purchase_decisions,
+    service,
+)
 from buzzstock.decide.proposal import ProposalAction
+from buzzstock.decide.trend_handlers import on_trend_confirmed
 from buzzstock.stock.view import stock_view
 
 from .conftest import SKU, Deliver
@@ -55,7 +63,7 @@ def _split(decision: dict[str, Any]) -> dict[str, int]:
 
 
 def test_seed_ab_split_is_proposed_approved_and_sent_within_cash(seeded: Context) -> None:
-    decision = service.propose_purchase(
+    decision = purchase_decisions.propose_purchase(
         seeded, sku=SKU, quantity=300, due_days=7, need_by=[(100, 4)]
     )
     assert decision["status"] == "proposed"
@@ -64,32 +72,32 @@ def test_seed_ab_split_is_proposed_approved_and_sent_within_cash(seeded: Context
         "B: 100 units" in line and "arrives day 3" in line for line in decision["explanation"]
     )
     with pytest.raises(Conflict, match="liquid funds are not set"):
-        service.act(seeded, decision["id"], ProposalAction.APPROVE)
+        actions.act(seeded, decision["id"], ProposalAction.APPROVE)
     cash_store.set_liquid_funds(seeded, 20_000)
-    approved = service.act(seeded, decision["id"], ProposalAction.APPROVE, note="looks right")
+    approved = actions.act(seeded, decision["id"], ProposalAction.APPROVE, note="looks right")
     assert {o["state"] for o in approved["purchase_orders"]} == {"approved"}
     assert cash_store.cash_overview(seeded)["committed_today"] == 3050.0
-    sent = service.act(seeded, decision["id"], ProposalAction.SEND)
+    sent = actions.act(seeded, decision["id"], ProposalAction.SEND)
     assert sent["status"] == "sent"
     assert {o["state"] for o in sent["purchase_orders"]} == {"sent"}
     assert cash_store.cash_overview(seeded)["liquid_funds"] == 20_000 - 3050
     assert len(_events(seeded, "PurchaseOrderSent")) == 2
     with pytest.raises(Conflict, match="cannot undo"):
-        service.act(seeded, decision["id"], ProposalAction.UNDO)
+        actions.act(seeded, decision["id"], ProposalAction.UNDO)
 
 
 def test_an_order_above_30_percent_of_funds_is_refused_and_nothing_changes(seeded: Context) -> None:
     cash_store.set_liquid_funds(seeded, 9_000)
-    decision = service.propose_purchase(seeded, sku=SKU, quantity=300, due_days=7)
+    decision = purchase_decisions.propose_purchase(seeded, sku=SKU, quantity=300, due_days=7)
     assert _split(decision) == {"A": 300}
     with pytest.raises(Conflict, match="30%"):
-        service.act(seeded, decision["id"], ProposalAction.APPROVE)
+        actions.act(seeded, decision["id"], ProposalAction.APPROVE)
     again = service.get_decision(seeded, decision["id"])
     assert again["status"] == "proposed"
     assert {o["state"] for o in again["purchase_orders"]} == {"draft"}
-    edited = service.act(seeded, decision["id"], ProposalAction.EDIT, quantity=250)
+    edited = actions.act(seeded, decision["id"], ProposalAction.EDIT, quantity=250)
     assert _split(edited) == {"A": 250}
-    assert service.act(seeded, decision["id"], ProposalAction.APPROVE)["status"] == "approved"
+    assert actions.act(seeded, decision["id"], ProposalAction.APPROVE)["status"] == "approved"
 
 
 def test_auto_execute_path_sends_an_explained_split_stage_one_order(
@@ -144,8 +152,8 @@ def test_emergency_stop_pauses_related_proposals_and_orders(
     [stop] = service.list_decisions(seeded, kind=service.EMERGENCY)
     assert stop["route"] == "emergency_stop" and "material safety" in stop["explanation"][0]
     with pytest.raises(Conflict):
-        service.act(seeded, decision["id"], ProposalAction.APPROVE)
-    resumed = service.act(seeded, decision["id"], ProposalAction.RESUME)
+        actions.act(seeded, decision["id"], ProposalAction.APPROVE)
+    resumed = actions.act(seeded, decision["id"], ProposalAction.RESUME)
     assert resumed["status"] == "proposed"
     assert not any(o["paused"] for o in resumed["purchase_orders"])
 
@@ -236,7 +244,7 @@ def test_decline_stops_unproduced_orders_and_proposes_a_markdown(
     steps = markdown["inputs"]["steps"]
     assert markdown["status"] == "proposed" and steps[0]["decline_day"] == 3
     assert all(a["price"] >= b["price"] for a, b in pairwise(steps))
-    approved = service.act(seeded, markdown["id"], ProposalAction.APPROVE)
+    approved = actions.act(seeded, markdown["id"], ProposalAction.APPROVE)
     assert approved["status"] == "approved"
     assert _events(seeded, "MarkdownPlanApproved")[0]["decision_id"] == markdown["id"]
     deliver("TrendConfirmed", {**HOT_AND_CLEAN, "heat": 180.0})
@@ -252,10 +260,10 @@ def test_price_follows_heat_with_approve_and_undo(seeded: Context, deliver: Deli
     [proposal] = service.list_decisions(seeded, kind=service.PRICE)
     assert proposal["price"] == pytest.approx(39.0 * 1.15, abs=0.01)
     assert _events(seeded, "PriceChanged") == []
-    service.act(seeded, proposal["id"], ProposalAction.APPROVE)
-    assert service.current_price(seeded, SKU) == pytest.approx(44.85)
-    service.act(seeded, proposal["id"], ProposalAction.UNDO, note="too early")
-    assert service.current_price(seeded, SKU) == 39.0
+    actions.act(seeded, proposal["id"], ProposalAction.APPROVE)
+    assert price_decisions.current_price(seeded, SKU) == pytest.approx(44.85)
+    actions.act(seeded, proposal["id"], ProposalAction.UNDO, note="too early")
+    assert price_decisions.current_price(seeded, SKU) == 39.0
     changes = _events(seeded, "PriceChanged")
     assert [(c["price"], c["reason"]) for c in changes] == [(44.85, "approved"), (39.0, "undone")]
 

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from buzzstock.cli import app
 from buzzstock.core.context import Context
 from buzzstock.core.outbox import unregister_handler
-from buzzstock.decide import cash_store, service
+from buzzstock.decide import cash_store, purchase_decisions, service
 from buzzstock.decide.handlers import HANDLERS
 from buzzstock.demo.decide_stage import run_decide_stage
 from buzzstock.stock.view import stock_view
@@ -44,7 +44,7 @@ def test_decisions_command_lists_and_approves(
 ) -> None:
     monkeypatch.setenv("BUZZSTOCK_DATABASE_URL", seeded.settings.database_url)
     cash_store.set_liquid_funds(seeded, 20_000)
-    decision = service.propose_purchase(seeded, sku=SKU, quantity=120, due_days=7)
+    decision = purchase_decisions.propose_purchase(seeded, sku=SKU, quantity=120, due_days=7)
     runner = CliRunner()
     listed = runner.invoke(app, ["decisions", "--json"])
     assert listed.exit_code == 0, listed.output

@@ -27,7 +27,7 @@ from buzzstock.demo.listen_stage import (
     run_listen_stage,
 )
 from buzzstock.demo.run import catalogue_path
-from buzzstock.listen import service
+from buzzstock.listen import ingest, review, watch_store
 from buzzstock.listen.mention import Mention
 from buzzstock.listen.store import mention_snapshots, mentions
 from buzzstock.listen.watchlist import WatchList
@@ -82,7 +82,7 @@ def test_demo_stage_confirms_the_bracelet_and_flags_the_bot_attack(shop: Context
     # Importing the same posts again (newer counters) adds snapshots, not mentions or events.
     posts = _count(shop, mentions)
     again = [replace(item, likes=item.likes + 5) for item in demo_mentions(shop.clock.now())]
-    report = service.import_file(shop, "again.jsonl", _jsonl(again))
+    report = ingest.import_file(shop, "again.jsonl", _jsonl(again))
     assert (report.new, report.updated) == (0, posts)
     assert _count(shop, mentions) == posts
     assert _count(shop, mention_snapshots) == 2 * posts
@@ -102,8 +102,8 @@ def test_a_bad_file_imports_nothing_and_names_every_bad_line(shop: Context) -> N
         }
     )
     text = "\n".join([good, '{"platform": "tiktok"', good.replace('"p1"', '"p2"'), "[1]"])
-    with pytest.raises(service.BadMentions) as refused:
-        service.import_file(shop, "bad.jsonl", text)
+    with pytest.raises(ingest.BadMentions) as refused:
+        ingest.import_file(shop, "bad.jsonl", text)
     assert [item["line"] for item in refused.value.extra["errors"]] == [2, 4]
     assert _count(shop, mentions) == 0
     assert _outbox(shop) == []
@@ -111,9 +111,9 @@ def test_a_bad_file_imports_nothing_and_names_every_bad_line(shop: Context) -> N
 
 def test_watch_lists_need_catalogue_skus_and_match_stored_mentions(shop: Context) -> None:
     with pytest.raises(NotFound):
-        service.set_watch_lists(shop, [WatchList("NO-SUCH-SKU", ("x",))])
+        watch_store.set_watch_lists(shop, [WatchList("NO-SUCH-SKU", ("x",))])
     with pytest.raises(InvalidInput):
-        service.set_watch_lists(shop, [WatchList(SKU, (), competitor_keywords=("band",))])
+        watch_store.set_watch_lists(shop, [WatchList(SKU, (), competitor_keywords=("band",))])
     item = Mention(
         platform="xiaohongshu",
         post_id="x1",
@@ -121,30 +121,30 @@ def test_watch_lists_need_catalogue_skus_and_match_stored_mentions(shop: Context
         created_at=shop.clock.now(),
         text="这个智能手环太好看了",
     )
-    report = service.ingest(shop, [item])
+    report = ingest.ingest(shop, [item])
     assert report.unmatched == 1 and report.products == ()
-    service.set_watch_lists(shop, demo_watch_lists()[:1])
-    assert [trend["sku"] for trend in service.list_trends(shop)] == [SKU]
-    assert service.get_trend(shop, SKU)["mentions"] == 1
+    watch_store.set_watch_lists(shop, demo_watch_lists()[:1])
+    assert [trend["sku"] for trend in review.list_trends(shop)] == [SKU]
+    assert review.get_trend(shop, SKU)["mentions"] == 1
 
 
 def test_review_queue_acknowledge_and_dismiss(shop: Context) -> None:
-    service.set_watch_lists(shop, demo_watch_lists())
-    service.ingest(shop, demo_mentions(shop.clock.now()))
-    queue = service.list_alerts(shop, state="new")
+    watch_store.set_watch_lists(shop, demo_watch_lists())
+    ingest.ingest(shop, demo_mentions(shop.clock.now()))
+    queue = review.list_alerts(shop, state="new")
     assert {alert["type"] for alert in queue} >= {"TrendAlertRaised", "FakeHeatSuspected"}
     first, second = queue[0], queue[1]
-    done = service.acknowledge(shop, first["id"], "ops", "asked suppliers for quotes")
+    done = review.acknowledge(shop, first["id"], "ops", "asked suppliers for quotes")
     assert done["state"] == "acknowledged" and done["reviewed_by"] == "ops"
-    assert service.acknowledge(shop, first["id"], "ops")["state"] == "acknowledged"
+    assert review.acknowledge(shop, first["id"], "ops")["state"] == "acknowledged"
     with pytest.raises(InvalidInput):
-        service.dismiss(shop, second["id"], "  ", "ops")
-    dismissed = service.dismiss(shop, second["id"], "bought heat", "ops")
+        review.dismiss(shop, second["id"], "  ", "ops")
+    dismissed = review.dismiss(shop, second["id"], "bought heat", "ops")
     assert dismissed["note"] == "bought heat"
     with pytest.raises(Conflict):
-        service.acknowledge(shop, second["id"], "ops")
-    assert [a["id"] for a in service.list_alerts(shop, state="dismissed")] == [second["id"]]
-    assert len(service.list_alerts(shop, state="new")) == len(queue) - 2
+        review.acknowledge(shop, second["id"], "ops")
+    assert [a["id"] for a in review.list_alerts(shop, state="dismissed")] == [second["id"]]
+    assert len(review.list_alerts(shop, state="new")) == len(queue) - 2
 
 
 def test_cli_import_watch_trends_and_review(
@@ -154,7 +154,7 @@ def test_cli_import_watch_trends_and_review(
     runner = CliRunner()
     watch_file = tmp_path / "watch.json"
     watch_file.write_text(
-        json.dumps([service.watch_list_json(watch) for watch in demo_watch_lists()]), "utf-8"
+        json.dumps([watch_store.watch_list_json(watch) for watch in demo_watch_lists()]), "utf-8"
     )
     buzz = tmp_path / "buzz.jsonl"
     buzz.write_text(_jsonl(demo_mentions(shop.clock.now())), "utf-8")
@@ -185,4 +185,4 @@ def test_cli_import_watch_trends_and_review(
     no_reason = runner.invoke(app, ["listen", "dismiss", alert_id, "--reason", " "])
     assert no_reason.exit_code == 1
     assert runner.invoke(app, ["listen", "dismiss", alert_id, "--reason", "fake"]).exit_code == 0
-    assert service.list_alerts(shop, state="dismissed")[0]["id"] == alert_id
+    assert review.list_alerts(shop, state="dismissed")[0]["id"] == alert_id

@@ -9,7 +9,8 @@ from fastapi import APIRouter, Path, Query, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from buzzstock.api.deps import Caller, Ctx
-from buzzstock.core import auth, outbox
+from buzzstock.core import auth, deliveries
+from buzzstock.core.subscriptions import add_subscription, list_subscriptions, remove_subscription
 
 router = APIRouter(prefix="/api/v1", tags=["admin"])
 
@@ -55,7 +56,7 @@ def revoke_key(key_id: str, ctx: Ctx, caller: Caller) -> None:
 def subscribe(body: SubscriptionRequest, ctx: Ctx, caller: Caller) -> dict[str, Any]:
     """Send domain events to a URL, signed per Standard Webhooks; the secret is shown once."""
     caller.require("admin")
-    subscription_id, secret = outbox.add_subscription(ctx, body.url, body.event_types, body.secret)
+    subscription_id, secret = add_subscription(ctx, body.url, body.event_types, body.secret)
     return {
         "id": subscription_id,
         "secret": secret,
@@ -67,13 +68,13 @@ def subscribe(body: SubscriptionRequest, ctx: Ctx, caller: Caller) -> dict[str, 
 @router.get("/webhooks/subscriptions")
 def subscriptions(ctx: Ctx, caller: Caller) -> list[dict[str, Any]]:
     caller.require("admin")
-    return [asdict(item) for item in outbox.list_subscriptions(ctx)]
+    return [asdict(item) for item in list_subscriptions(ctx)]
 
 
 @router.delete("/webhooks/subscriptions/{subscription_id}")
 def unsubscribe(subscription_id: str, ctx: Ctx, caller: Caller) -> dict[str, int]:
     caller.require("admin")
-    return {"dead_lettered": outbox.remove_subscription(ctx, subscription_id)}
+    return {"dead_lettered": remove_subscription(ctx, subscription_id)}
 
 
 @router.get("/outbox/dead-letters")
@@ -85,7 +86,7 @@ def dead_letters(
 ) -> list[dict[str, Any]]:
     """Deliveries that failed every try, with the last error, for a person to look at."""
     caller.require("admin", "operator")
-    return [asdict(item) for item in outbox.dead_letters(ctx, limit=limit, offset=offset)]
+    return [asdict(item) for item in deliveries.dead_letters(ctx, limit=limit, offset=offset)]
 
 
 @router.post("/outbox/dead-letters/{delivery_id}/retry")
@@ -93,11 +94,11 @@ def retry_dead_letter(
     delivery_id: Annotated[int, Path(ge=1, le=2**63 - 1)], ctx: Ctx, caller: Caller
 ) -> dict[str, str]:
     caller.require("admin", "operator")
-    outbox.retry_dead_letter(ctx, delivery_id)
+    deliveries.retry_dead_letter(ctx, delivery_id)
     return {"state": "pending"}
 
 
 @router.get("/outbox/stats")
 def outbox_stats(ctx: Ctx, caller: Caller) -> dict[str, int]:
     caller.require("admin", "operator")
-    return outbox.delivery_stats(ctx)
+    return deliveries.delivery_stats(ctx)

@@ -22,6 +22,9 @@ event id (the ``webhook-id`` header carries it). Order between events is not gua
 
 Every worker must register the same in-process handlers (import the same modules): a pass fans out
 to the handlers registered in its process and only claims deliveries whose consumer it can serve.
+
+HTTP subscribers are managed in ``buzzstock.core.subscriptions``; dead letters, retrying them and
+counts per state are in ``buzzstock.core.deliveries``.
 """
 
 from __future__ import annotations
@@ -30,24 +33,22 @@ import fnmatch
 import logging
 import random
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any, Protocol
-from urllib.parse import urlsplit
 
 import httpx
-from sqlalchemy import Connection, and_, false, func, insert, or_, select, true, update
+from sqlalchemy import Connection, false, insert, or_, select, true, update
 from sqlalchemy.exc import DBAPIError
 
 from buzzstock.core.clock import as_utc
 from buzzstock.core.context import Context, open_context
-from buzzstock.core.errors import Conflict, InvalidInput, NotFound
+from buzzstock.core.errors import InvalidInput
 from buzzstock.core.events import Event, outbox_deliveries, outbox_events, webhook_subscriptions
-from buzzstock.core.ids import new_id
 from buzzstock.core.settings import OutboxSettings, Settings
-from buzzstock.core.webhooks import generate_secret, secret_key, signed_headers
+from buzzstock.core.webhooks import signed_headers
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +63,6 @@ WEBHOOK_PREFIX = "webhook:"
 ALL_EVENTS = "*"
 MAX_ERROR_CHARS = 1000
 LEASE_EXPIRED_ERROR = "lease expired: the worker stopped before reporting the delivery"
-MAX_URL_CHARS = 2000
 LEASE_MARGIN = timedelta(seconds=60)
 # 2**60 times any positive base exceeds every sensible cap; larger exponents would overflow floats.
 MAX_BACKOFF_EXPONENT = 60
@@ -83,7 +83,8 @@ def event_type_matches(patterns: Iterable[str], event_type: str) -> bool:
     return any(fnmatch.fnmatchcase(event_type, pattern) for pattern in patterns)
 
 
-def _clean_event_types(event_types: Iterable[str]) -> tuple[str, ...]:
+def clean_event_types(event_types: Iterable[str]) -> tuple[str, ...]:
+    """Event types a handler or subscription listens to, deduplicated; InvalidInput if bad."""
     if isinstance(event_types, str):
         raise InvalidInput("event_types must be a list of event types, e.g. ['*']")
     cleaned = tuple(dict.fromkeys(str(item).strip() for item in event_types))
@@ -131,7 +132,7 @@ class HandlerRegistry:
         name = name.strip()
         if not name or " " in name or len(HANDLER_PREFIX + name) > 120:
             raise ValueError(f"handler name {name!r} must be 1-110 characters without spaces")
-        handler = Handler(name=name, event_types=_clean_event_types(event_types), fn=fn)
+        handler = Handler(name=name, event_types=clean_event_types(event_types), fn=fn)
         with self._lock:
             self._handlers[name] = handler
         return handler
@@ -163,114 +164,6 @@ def register_handler(name: str, event_types: Iterable[str], fn: HandlerFn) -> Ha
 
 def unregister_handler(name: str) -> None:
     handlers.unregister(name)
-
-
-# --- subscriptions ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Subscription:
-    """An HTTP subscriber. The secret is shown once, when the subscription is created."""
-
-    id: str
-    url: str
-    event_types: list[str]
-    active: bool
-    created_at: datetime
-
-
-def _validate_url(url: str) -> str:
-    url = url.strip()
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname or len(url) > MAX_URL_CHARS:
-        raise InvalidInput(
-            f"webhook url {url!r} must be an absolute http(s) URL with a host, "
-            f"at most {MAX_URL_CHARS} characters"
-        )
-    return url
-
-
-def add_subscription(
-    ctx: Context, url: str, event_types: Sequence[str], secret: str | None = None
-) -> tuple[str, str]:
-    """Subscribe ``url`` to events of the given types (``["*"]`` for all); returns (id, secret).
-
-    Without ``secret`` a fresh ``whsec_`` secret is generated. Only events recorded after the
-    subscription exists are sent to it. Bad input raises InvalidInput and changes nothing.
-    """
-    clean_url = _validate_url(url)
-    types = _clean_event_types(event_types)
-    if secret is None:
-        secret = generate_secret()
-    else:
-        secret_key(secret)
-    subscription_id = new_id("whs")
-    with ctx.engine.begin() as connection:
-        connection.execute(
-            insert(webhook_subscriptions).values(
-                id=subscription_id,
-                url=clean_url,
-                secret=secret,
-                event_types=list(types),
-                active=True,
-                created_at=as_utc(ctx.clock.now()),
-            )
-        )
-    return subscription_id, secret
-
-
-def list_subscriptions(ctx: Context, *, include_removed: bool = False) -> list[Subscription]:
-    """Subscriptions, oldest first; removed ones only when asked."""
-    query = select(webhook_subscriptions).order_by(
-        webhook_subscriptions.c.created_at, webhook_subscriptions.c.id
-    )
-    if not include_removed:
-        query = query.where(webhook_subscriptions.c.active == true())
-    with ctx.engine.connect() as connection:
-        rows = connection.execute(query).mappings().all()
-    return [
-        Subscription(
-            id=row["id"],
-            url=row["url"],
-            event_types=list(row["event_types"]),
-            active=bool(row["active"]),
-            created_at=as_utc(row["created_at"]),
-        )
-        for row in rows
-    ]
-
-
-def remove_subscription(ctx: Context, subscription_id: str) -> int:
-    """Stop sending to a subscription; returns how many undelivered deliveries were dead-lettered.
-
-    The row is kept (inactive) so its dead letters stay explainable. Pending deliveries become
-    dead letters with a reason; one already in flight may still arrive once. Raises NotFound for
-    an unknown or already removed id.
-    """
-    now = as_utc(ctx.clock.now())
-    with ctx.engine.begin() as connection:
-        removed = connection.execute(
-            update(webhook_subscriptions)
-            .where(
-                webhook_subscriptions.c.id == subscription_id,
-                webhook_subscriptions.c.active == true(),
-            )
-            .values(active=False)
-        ).rowcount
-        if removed == 0:
-            raise NotFound(f"no active webhook subscription {subscription_id!r}")
-        return connection.execute(
-            update(outbox_deliveries)
-            .where(
-                outbox_deliveries.c.consumer == WEBHOOK_PREFIX + subscription_id,
-                outbox_deliveries.c.state == PENDING,
-            )
-            .values(
-                state=DEAD,
-                next_attempt_at=now,
-                last_error="subscription removed before delivery",
-            )
-        ).rowcount
 
 
 # --- retry policy -------------------------------------------------------------------------------
@@ -712,99 +605,3 @@ def run_worker(settings: Settings, stop_event: StopSignal, poll_interval: float 
             dispatcher.run_forever(stop_event, poll_interval)
     finally:
         ctx.close()
-
-
-# --- what the API shows -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class DeadLetter:
-    delivery_id: int
-    event_id: str
-    event_type: str
-    consumer: str
-    attempts: int
-    last_error: str | None
-    occurred_at: datetime
-    failed_at: datetime
-    payload: dict[str, Any]
-
-
-def dead_letters(ctx: Context, *, limit: int = 100, offset: int = 0) -> list[DeadLetter]:
-    """Deliveries that gave up, most recent failure first."""
-    table = outbox_deliveries.c
-    query = (
-        select(
-            table.id,
-            table.event_id,
-            table.consumer,
-            table.attempts,
-            table.last_error,
-            table.next_attempt_at,
-            outbox_events.c.event_type,
-            outbox_events.c.occurred_at,
-            outbox_events.c.payload,
-        )
-        .join(outbox_events, outbox_events.c.event_id == table.event_id)
-        .where(table.state == DEAD)
-        .order_by(table.next_attempt_at.desc(), table.id.desc())
-        .limit(limit)
-        .offset(offset)
-    )
-    with ctx.engine.connect() as connection:
-        rows = connection.execute(query).mappings().all()
-    return [
-        DeadLetter(
-            delivery_id=row["id"],
-            event_id=row["event_id"],
-            event_type=row["event_type"],
-            consumer=row["consumer"],
-            attempts=row["attempts"],
-            last_error=row["last_error"],
-            occurred_at=as_utc(row["occurred_at"]),
-            failed_at=as_utc(row["next_attempt_at"]),
-            payload=row["payload"],
-        )
-        for row in rows
-    ]
-
-
-def retry_dead_letter(ctx: Context, delivery_id: int) -> None:
-    """Put a dead letter back in the queue, due now, with a fresh attempt budget.
-
-    Raises NotFound for an unknown id and Conflict if the delivery is not dead.
-    """
-    table = outbox_deliveries.c
-    now = as_utc(ctx.clock.now())
-    with ctx.engine.begin() as connection:
-        updated = connection.execute(
-            update(outbox_deliveries)
-            .where(and_(table.id == delivery_id, table.state == DEAD))
-            .values(state=PENDING, attempts=0, next_attempt_at=now)
-        ).rowcount
-        if updated:
-            return
-        state = connection.execute(
-            select(table.state).where(table.id == delivery_id)
-        ).scalar_one_or_none()
-    if state is None:
-        raise NotFound(f"no outbox delivery {delivery_id}")
-    raise Conflict(f"delivery {delivery_id} is {state}, only dead letters can be retried")
-
-
-def delivery_stats(ctx: Context) -> dict[str, int]:
-    """Deliveries per state (every state present), plus events not yet fanned out."""
-    with ctx.engine.connect() as connection:
-        counts: dict[str, int] = dict(
-            connection.execute(
-                select(outbox_deliveries.c.state, func.count()).group_by(outbox_deliveries.c.state)
-            ).all()
-        )
-        waiting = connection.execute(
-            select(func.count())
-            .select_from(outbox_events)
-            .where(outbox_events.c.fanned_out == false())
-        ).scalar_one()
-    stats = {state: int(counts.get(state, 0)) for state in STATES}
-    stats["events_awaiting_fan_out"] = int(waiting)
-    return stats

@@ -12,7 +12,16 @@ from pydantic import BaseModel, ConfigDict, Field
 from buzzstock.api.deps import Caller, Ctx
 from buzzstock.core.auth import Principal
 from buzzstock.core.errors import Forbidden, InvalidInput, NotFound
-from buzzstock.decide import cash_store, orders, portal, registry, service
+from buzzstock.decide import (
+    actions,
+    cash_store,
+    orders,
+    portal,
+    price_decisions,
+    purchase_decisions,
+    registry,
+    service,
+)
 from buzzstock.decide.ladder import Freight
 from buzzstock.decide.proposal import ProposalAction
 
@@ -127,7 +136,7 @@ def list_decisions(
 def propose_purchase(body: PurchaseRequest, ctx: Ctx, caller: Caller) -> dict[str, Any]:
     """D-2: ask for an order; buzzstock splits it across suppliers and queues it for approval."""
     caller.require(*STAFF)
-    return service.propose_purchase(
+    return purchase_decisions.propose_purchase(
         ctx,
         sku=body.sku,
         quantity=body.quantity,
@@ -156,7 +165,7 @@ def act_on_decision(
     """D-6: approve, edit, reject, undo, send, pause or resume a decision."""
     caller.require(*STAFF)
     request = body or ActionRequest()
-    return service.act(
+    return actions.act(
         ctx,
         decision_id,
         action,
@@ -311,7 +320,7 @@ def list_prices(
 @router.post("/prices", status_code=status.HTTP_201_CREATED)
 def propose_price(body: PriceRequest, ctx: Ctx, caller: Caller) -> dict[str, Any]:
     caller.require(*STAFF)
-    decision_id = service.propose_price_change(
+    decision_id = price_decisions.propose_price_change(
         ctx,
         sku=body.sku,
         heat=body.heat,
@@ -337,7 +346,7 @@ def act_on_price(
     if service.get_decision(ctx, decision_id)["kind"] != service.PRICE:
         raise InvalidInput(f"decision {decision_id} is not a price proposal")
     request = body or ActionRequest()
-    return service.act(ctx, decision_id, action, price=request.price, note=request.note)
+    return actions.act(ctx, decision_id, action, price=request.price, note=request.note)
 
 
 @router.get("/cash")

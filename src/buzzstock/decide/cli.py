@@ -15,7 +15,7 @@ from rich.table import Table
 
 from buzzstock.core.context import Context, open_context
 from buzzstock.core.errors import DomainError, InvalidInput
-from buzzstock.decide import cash_store, service
+from buzzstock.decide import actions, cash_store, service
 from buzzstock.decide.proposal import ProposalAction
 from buzzstock.decide.quantity import Demand, DemandKind, MismatchCosts, newsvendor
 from buzzstock.decide.settings import DecideSettings
@@ -247,7 +247,7 @@ def decisions_queue(
 
 def _act(decision_id: str, action: ProposalAction, note: str) -> None:
     with _store() as ctx:
-        decision = service.act(ctx, decision_id, action, note=note)
+        decision = actions.act(ctx, decision_id, action, note=note)
     Console().print(f"{decision['id']}: {decision['status']}", highlight=False)
 
 

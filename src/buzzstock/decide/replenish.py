@@ -27,7 +27,7 @@ from buzzstock.core.context import Context
 from buzzstock.core.db import reading
 from buzzstock.core.errors import Conflict, InvalidInput, NotFound
 from buzzstock.core.events import outbox_events
-from buzzstock.decide import orders, service
+from buzzstock.decide import orders, purchase_decisions, service
 from buzzstock.decide.exit import OrderStage
 from buzzstock.decide.explain import Reason
 from buzzstock.decide.ladder import (
@@ -89,7 +89,7 @@ def ladder_candidates(ctx: Context) -> list[LadderCandidate]:
         except NotFound:
             continue
         try:
-            warehouse = service.default_warehouse(ctx, sku)
+            warehouse = purchase_decisions.default_warehouse(ctx, sku)
         except Conflict:
             continue
         settings = ctx.settings_for(category=str(entry["category"])).decide
@@ -322,7 +322,7 @@ def _propose_stage_two(
     try:
         if quantity - air_units > 0:
             try:
-                sea = service.plan_purchase(
+                sea = purchase_decisions.plan_purchase(
                     connection,
                     settings,
                     sku,
@@ -338,14 +338,14 @@ def _propose_stage_two(
                     Reason("D-3", f"nothing by fast sea ({error.detail}): all {quantity} by air")
                 )
                 air_units = quantity
-        air = service.plan_purchase(
+        air = purchase_decisions.plan_purchase(
             connection, settings, sku, air_units, settings.fast_tier_max_days, (), Freight.AIR, now
         )
     except (InvalidInput, Conflict) as error:
         reasons.append(Reason("D-2", error.detail))
         _note(connection, sku, Route.HUMAN_REVIEW, reasons, inputs, now)
         return []
-    decision_id = service.create_purchase_decision(
+    decision_id = purchase_decisions.create_purchase_decision(
         connection,
         sku=sku,
         route=Route.HUMAN_REVIEW,
@@ -419,7 +419,7 @@ def _check_stage_three(
         "need_by": [],
     }
     try:
-        plan = service.plan_purchase(
+        plan = purchase_decisions.plan_purchase(
             connection,
             settings,
             sku,
@@ -436,7 +436,7 @@ def _check_stage_three(
             reasons.append(Reason("D-2", error.detail))
             _note(connection, sku, Route.HUMAN_REVIEW, reasons, inputs, now)
         return []
-    decision_id = service.create_purchase_decision(
+    decision_id = purchase_decisions.create_purchase_decision(
         connection,
         sku=sku,
         route=Route.HUMAN_REVIEW,

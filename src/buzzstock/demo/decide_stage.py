@@ -14,7 +14,7 @@ from buzzstock.core.context import Context
 from buzzstock.core.db import reading
 from buzzstock.core.events import outbox_events, record_event
 from buzzstock.core.outbox import Dispatcher
-from buzzstock.decide import orders, service
+from buzzstock.decide import actions, orders, service
 from buzzstock.decide.cash_store import set_liquid_funds
 from buzzstock.decide.handlers import register_decide_handlers
 from buzzstock.decide.ladder import Freight
@@ -103,10 +103,10 @@ def run_decide_stage(console: Console, ctx: Context) -> dict[str, Any]:
     for line in decision["explanation"]:
         console.print(f"  {line}", highlight=False)
     if decision["status"] == "proposed":
-        decision = service.act(
+        decision = actions.act(
             ctx, decision["id"], ProposalAction.APPROVE, note="seller approved in the demo"
         )
-        decision = service.act(ctx, decision["id"], ProposalAction.SEND)
+        decision = actions.act(ctx, decision["id"], ProposalAction.SEND)
         console.print(f"the seller approves it in the review queue: {decision['status']}")
     table = Table(title=f"stage-1 order for {SKU}")
     for column in ("order", "supplier", "units", "cost", "state", "ETA"):

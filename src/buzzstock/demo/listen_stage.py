@@ -21,10 +21,12 @@ from buzzstock.catalog.service import create
 from buzzstock.core.context import Context
 from buzzstock.core.db import reading
 from buzzstock.core.events import outbox_events
-from buzzstock.listen.cli import trends_table
+from buzzstock.listen.ingest import import_file
 from buzzstock.listen.mention import Mention
-from buzzstock.listen.service import import_file, list_alerts, list_trends, set_watch_lists
+from buzzstock.listen.review import list_alerts, list_trends
 from buzzstock.listen.simulate import CATALOGUE, simulate
+from buzzstock.listen.store_cli import trends_table
+from buzzstock.listen.watch_store import set_watch_lists
 from buzzstock.listen.watchlist import WatchList
 
 SKU = "BREEZE-BAND"

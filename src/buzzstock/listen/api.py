@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from buzzstock.api.deps import Caller, Ctx
-from buzzstock.listen import service
+from buzzstock.listen import ingest, review, watch_store
 from buzzstock.listen.watchlist import WatchList
 
 router = APIRouter(prefix="/api/v1", tags=["listen"])
@@ -51,20 +51,20 @@ def push_mentions(ctx: Ctx, caller: Caller, batch: MentionBatch) -> dict[str, An
     """L-1: a batch of canonical mentions; a bad item refuses the whole batch (problem+json
     listing every bad item by index) and stores nothing."""
     caller.require(*STAFF)
-    parsed = service.mentions_from_records(batch.mentions)
-    return service.ingest(ctx, parsed, source=f"api:{caller.name}"[:80]).to_json()
+    parsed = ingest.mentions_from_records(batch.mentions)
+    return ingest.ingest(ctx, parsed, source=f"api:{caller.name}"[:80]).to_json()
 
 
 @router.get("/trends")
 def get_trends(ctx: Ctx, caller: Caller) -> list[dict[str, Any]]:
     caller.require(*STAFF)
-    return service.list_trends(ctx)
+    return review.list_trends(ctx)
 
 
 @router.get("/trends/{sku}")
 def get_trend(ctx: Ctx, caller: Caller, sku: str) -> dict[str, Any]:
     caller.require(*STAFF)
-    return service.get_trend(ctx, sku)
+    return review.get_trend(ctx, sku)
 
 
 @router.get("/alerts")
@@ -78,7 +78,7 @@ def get_alerts(
 ) -> list[dict[str, Any]]:
     """L-6: the review queue, newest first."""
     caller.require(*STAFF)
-    return service.list_alerts(ctx, state=state, sku=sku, event_type=type_, limit=limit)
+    return review.list_alerts(ctx, state=state, sku=sku, event_type=type_, limit=limit)
 
 
 @router.post("/alerts/{alert_id}/acknowledge")
@@ -86,19 +86,19 @@ def acknowledge_alert(
     ctx: Ctx, caller: Caller, alert_id: str, body: ReviewNote | None = None
 ) -> dict[str, Any]:
     caller.require(*STAFF)
-    return service.acknowledge(ctx, alert_id, caller.name, body.note if body else None)
+    return review.acknowledge(ctx, alert_id, caller.name, body.note if body else None)
 
 
 @router.post("/alerts/{alert_id}/dismiss")
 def dismiss_alert(ctx: Ctx, caller: Caller, alert_id: str, body: Dismissal) -> dict[str, Any]:
     caller.require(*STAFF)
-    return service.dismiss(ctx, alert_id, body.reason, caller.name)
+    return review.dismiss(ctx, alert_id, body.reason, caller.name)
 
 
 @router.get("/watchlists")
 def get_watch_lists(ctx: Ctx, caller: Caller) -> list[dict[str, Any]]:
     caller.require(*STAFF)
-    return [service.watch_list_json(watch) for watch in service.list_watch_lists(ctx)]
+    return [watch_store.watch_list_json(watch) for watch in watch_store.list_watch_lists(ctx)]
 
 
 @router.put("/watchlists/{sku}")
@@ -113,12 +113,12 @@ def put_watch_list(ctx: Ctx, caller: Caller, sku: str, body: WatchListBody) -> d
         category_keywords=tuple(body.category_keywords),
         scene_emotion=tuple(body.scene_emotion),
     )
-    report = service.set_watch_lists(ctx, [watch])
-    saved = next(item for item in service.list_watch_lists(ctx) if item.product_id == sku)
-    return {"watch_list": service.watch_list_json(saved), **report.to_json()}
+    report = watch_store.set_watch_lists(ctx, [watch])
+    saved = next(item for item in watch_store.list_watch_lists(ctx) if item.product_id == sku)
+    return {"watch_list": watch_store.watch_list_json(saved), **report.to_json()}
 
 
 @router.delete("/watchlists/{sku}", status_code=204)
 def delete_watch_list(ctx: Ctx, caller: Caller, sku: str) -> None:
     caller.require(*STAFF)
-    service.remove_watch_list(ctx, sku)
+    watch_store.remove_watch_list(ctx, sku)

@@ -45,8 +45,9 @@ from buzzstock.channels.settings import ChannelSettings
 from buzzstock.core.context import Context, open_context
 from buzzstock.core.db import reading
 from buzzstock.core.settings import Settings
-from buzzstock.stock.allotment import connect_listing, open_sale
+from buzzstock.stock.allotment import connect_listing
 from buzzstock.stock.pool import receive, set_quotas
+from buzzstock.stock.rebalancing import open_sale
 from buzzstock.stock.store import channel_listings
 from buzzstock.stock.sync_runtime import run_sync_worker
 from buzzstock.stock.sync_settings import SyncSettings

@@ -13,8 +13,9 @@ from buzzstock.api.deps import Caller, Ctx
 from buzzstock.channels.base import ChannelAdapter, ChannelRejected, InvalidSignature
 from buzzstock.core.context import Context
 from buzzstock.core.errors import InvalidInput, Unauthorized
-from buzzstock.stock.allotment import close_subpool, connect_listing, open_subpool, publish
+from buzzstock.stock.allotment import connect_listing, publish
 from buzzstock.stock.inbox import store_notification
+from buzzstock.stock.rebalancing import close_subpool, open_subpool
 from buzzstock.stock.sync import adapter_for, sync_status
 from buzzstock.stock.warroom import war_room
 

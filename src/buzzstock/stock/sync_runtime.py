@@ -21,9 +21,9 @@ from buzzstock.core.context import Context, open_context
 from buzzstock.core.db import reading
 from buzzstock.core.outbox import StopSignal
 from buzzstock.core.settings import Settings
-from buzzstock.stock.allotment import rebalance
 from buzzstock.stock.booking import confirm_channel_orders
 from buzzstock.stock.inbox import process_inbox
+from buzzstock.stock.rebalancing import rebalance
 from buzzstock.stock.reconcile import reconcile_channel
 from buzzstock.stock.store import channel_listings
 from buzzstock.stock.sync import PushWorker, adapter_for

@@ -1,0 +1,225 @@
+"""D-3/D-6: a confirmed trend routed through the decision matrix to a stage-1 order, and sales
+that move the ladder on (``TrendConfirmed``, ``OrderConfirmed``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection
+
+from buzzstock.core.context import Context
+from buzzstock.core.errors import Conflict, InvalidInput
+from buzzstock.core.events import Event
+from buzzstock.decide import (
+    actions,
+    orders,
+    portal,
+    price_decisions,
+    purchase_decisions,
+    replenish,
+    service,
+)
+from buzzstock.decide.explain import Reason
+from buzzstock.decide.handler_support import (
+    catalogue_entry,
+    claim_event,
+    number_field,
+    record_watch,
+    sku_of,
+)
+from buzzstock.decide.ladder import Freight, HeatConfirmed, LadderStage, advance
+from buzzstock.decide.matrix import Route, TrendSignal, route_decision
+from buzzstock.decide.proposal import ProposalAction, ProposalStatus
+from buzzstock.decide.settings import DecideSettings
+from buzzstock.decide.stage_one import (
+    fit_cash,
+    stage_one_need_by,
+    stage_one_sizing,
+    stage_one_split,
+)
+
+
+def on_trend_confirmed(ctx: Context, event: Event) -> None:
+    """D-6/D-3: route a confirmed trend through the decision matrix.
+
+    Auto-execute: a stage-1 order split across the SKU's suppliers (D-2), within the cash
+    limits (D-5) and the authority limit, approved and sent at once. Human review: the same
+    order waits in the queue. Emergency stop: everything related is paused.
+    """
+    payload = event.payload
+    sku = sku_of(payload)
+    entry = catalogue_entry(ctx, sku)
+    now = ctx.clock.now()
+    if sku is None or entry is None:
+        with ctx.engine.begin() as connection:
+            if claim_event(connection, event, "trend_confirmed", now) and sku is not None:
+                record_watch(
+                    connection,
+                    sku,
+                    Route.NO_ACTION,
+                    (Reason("D-6", f"{sku!r} is not a catalogue SKU: nothing to order"),),
+                    dict(payload),
+                    now,
+                    event,
+                )
+        return
+    settings = ctx.settings_for(category=str(entry["category"])).decide
+    warehouse = str(payload.get("warehouse") or purchase_decisions.default_warehouse(ctx, sku))
+    heat = number_field(payload, "heat", 0.0) or 0.0
+    with ctx.engine.begin() as connection:
+        if not claim_event(connection, event, "trend_confirmed", now):
+            return
+        portal.record_heat(
+            connection,
+            sku,
+            event.occurred_at,
+            heat,
+            "TrendConfirmed",
+            positive_share=number_field(payload, "positive_share"),
+            platforms=payload.get("platforms") or payload.get("platforms_rising"),
+        )
+        portal.send_prepare_notices(connection, settings, sku, heat, now)
+        signal, inputs = _signal(connection, sku, heat, payload)
+        sizing = stage_one_sizing(ctx, connection, settings, entry, payload, now)
+        _route_trend(connection, ctx, settings, event, sku, signal, inputs, warehouse, now, sizing)
+    if heat > settings.hot_heat_index:
+        price_decisions.propose_price_change(
+            ctx,
+            sku=sku,
+            heat=heat,
+            growth_percent=number_field(payload, "growth_percent", 0.0) or 0.0,
+            source_event_id=event.event_id,
+        )
+
+
+def _signal(
+    connection: Connection, sku: str, heat: float, payload: dict[str, Any]
+) -> tuple[TrendSignal, dict[str, Any]]:
+    known = portal.latest_signal(connection, sku)
+    positive = number_field(payload, "positive_share")
+    if positive is None:
+        positive = float(known.get("positive_share", 0.0))
+    platforms = list(
+        payload.get("platforms") or payload.get("platforms_rising") or known.get("platforms", [])
+    )
+    verified = payload.get("cross_platform_verified")
+    if not isinstance(verified, bool):
+        verified = len(set(platforms)) >= 2
+    negative = payload.get("negative_event")
+    signal = TrendSignal(
+        heat_index=heat,
+        positive_share=positive,
+        cross_platform_verified=verified,
+        new_category=bool(payload.get("category_is_new", False)),
+        negative_event=str(negative) if negative else None,
+    )
+    inputs = {
+        "heat": heat,
+        "positive_share": positive,
+        "platforms": platforms,
+        "cross_platform_verified": verified,
+        "category_is_new": signal.new_category,
+        "negative_event": signal.negative_event,
+        "validation_demand": payload.get("validation_demand"),
+    }
+    return signal, inputs
+
+
+def _route_trend(
+    connection: Connection,
+    ctx: Context,
+    settings: DecideSettings,
+    event: Event,
+    sku: str,
+    signal: TrendSignal,
+    inputs: dict[str, Any],
+    warehouse: str,
+    now: datetime,
+    sizing: tuple[int | None, tuple[Reason, ...], dict[str, Any]],
+) -> None:
+    if signal.negative_event:
+        service.pause_related(
+            connection,
+            [sku],
+            signal.negative_event,
+            {"heat": signal.heat_index},
+            now,
+            event.event_id,
+        )
+        return
+    stage, made_to_order = service.sku_mode(connection, sku)
+    if made_to_order or stage != LadderStage.WATCHING.value:
+        why = "made to order since the decline" if made_to_order else f"ladder at {stage}"
+        record_watch(
+            connection,
+            sku,
+            Route.NO_ACTION,
+            (Reason("D-3", f"{why}: no new stage-1 order"),),
+            inputs,
+            now,
+            event,
+        )
+        return
+    if signal.heat_index < settings.auto_heat_min:
+        low = route_decision(signal, 0.0, settings)
+        record_watch(connection, sku, low.route, low.reasons, inputs, now, event)
+        return
+    suggested, sizing_reasons, sizing_inputs = sizing
+    inputs = {**inputs, **sizing_inputs}
+    reasons = list(sizing_reasons)
+    step = advance(LadderStage.WATCHING, HeatConfirmed(suggested), settings)
+    if step.order is None:
+        record_watch(connection, sku, Route.NO_ACTION, step.reasons, inputs, now, event)
+        return
+    reasons.extend(step.reasons)
+    quantity = step.order.quantity
+    try:
+        plan = stage_one_split(connection, settings, sku, quantity, now)
+    except (InvalidInput, Conflict) as error:
+        reasons.append(Reason("D-2", error.detail))
+        record_watch(connection, sku, Route.HUMAN_REVIEW, tuple(reasons), inputs, now, event)
+        return
+    plan, cash_reasons, cash_ok = fit_cash(connection, settings, sku, plan, now)
+    reasons.extend(cash_reasons)
+    routed = route_decision(signal, plan.cost, settings)
+    route = routed.route if cash_ok else Route.HUMAN_REVIEW
+    auto = route is Route.AUTO_EXECUTE
+    decision_id = purchase_decisions.create_purchase_decision(
+        connection,
+        sku=sku,
+        route=route,
+        status=ProposalStatus.APPROVED if auto else ProposalStatus.PROPOSED,
+        reasons=(*routed.reasons, *reasons),
+        plan=plan,
+        inputs={
+            **inputs,
+            "stage": 1,
+            "quantity": sum(line.quantity for line in plan.lines),
+            "due_days": settings.fast_tier_max_days,
+            "need_by": [list(pair) for pair in stage_one_need_by(settings, quantity)],
+        },
+        warehouse=warehouse,
+        freight=Freight.AIR,
+        now=now,
+        source_event_id=event.event_id,
+        trend_settings=settings,
+    )
+    service.set_mode(connection, sku, now, stage=LadderStage.TEST_ORDER.value)
+    if auto:
+        orders.approve_rows(
+            connection, ctx, orders.decision_rows(connection, decision_id), now, check_cash=True
+        )
+        actions.act_in(
+            connection, ctx, decision_id, ProposalAction.SEND, actor="buzzstock (auto-execute)"
+        )
+
+
+def on_order_confirmed(ctx: Context, event: Event) -> None:
+    """D-3: a sale may finish the first batch (stage 2) or prove lasting demand (stage 3)."""
+    now = ctx.clock.now()
+    candidates = replenish.ladder_candidates(ctx)
+    with ctx.engine.begin() as connection:
+        if claim_event(connection, event, "order_confirmed", now):
+            replenish.advance_ladders_in(connection, candidates, now)
