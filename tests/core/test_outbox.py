@@ -36,13 +36,13 @@ from buzzstock.core.events import (
     record_event,
     webhook_subscriptions,
 )
+from buzzstock.core.handler_registry import HandlerRegistry
 from buzzstock.core.outbox import (
     DEAD,
     DELIVERED,
     IN_FLIGHT,
     PENDING,
     Dispatcher,
-    HandlerRegistry,
     backoff_ceiling_seconds,
     retry_delay,
     run_worker,

@@ -12,7 +12,8 @@ from sqlalchemy import select
 from buzzstock.catalog.service import load_catalogue, read_catalogue_file
 from buzzstock.core.context import Context
 from buzzstock.core.events import outbox_deliveries, record_event
-from buzzstock.core.outbox import Dispatcher, HandlerRegistry
+from buzzstock.core.handler_registry import HandlerRegistry
+from buzzstock.core.outbox import Dispatcher
 from buzzstock.decide.handlers import register_decide_handlers
 from buzzstock.decide.ladder import Freight
 from buzzstock.decide.registry import FreightTerms, SupplierSpec, save_supplier

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from buzzstock.cli import app
 from buzzstock.core.context import Context
-from buzzstock.core.outbox import unregister_handler
+from buzzstock.core.handler_registry import unregister_handler
 from buzzstock.decide import cash_store, purchase_decisions, service
 from buzzstock.decide.handlers import HANDLERS
 from buzzstock.demo.decide_stage import run_decide_stage

@@ -18,8 +18,9 @@ from buzzstock.core.clock import as_utc
 from buzzstock.core.context import Context
 from buzzstock.core.errors import InvalidInput, NotFound
 from buzzstock.core.events import outbox_deliveries, webhook_subscriptions
+from buzzstock.core.handler_registry import clean_event_types
 from buzzstock.core.ids import new_id
-from buzzstock.core.outbox import DEAD, PENDING, WEBHOOK_PREFIX, clean_event_types
+from buzzstock.core.outbox import DEAD, PENDING, WEBHOOK_PREFIX
 from buzzstock.core.webhooks import generate_secret, secret_key
 
 MAX_URL_CHARS = 2000

@@ -29,7 +29,7 @@ from collections.abc import Callable
 
 from buzzstock.core.context import Context
 from buzzstock.core.events import Event
-from buzzstock.core.outbox import HandlerRegistry, handlers
+from buzzstock.core.handler_registry import HandlerRegistry, handlers
 from buzzstock.decide.exit_handlers import on_emergency, on_trend_declining
 from buzzstock.decide.supplier_handlers import on_attribute_requests, on_trend_alert
 from buzzstock.decide.trend_handlers import on_order_confirmed, on_trend_confirmed
