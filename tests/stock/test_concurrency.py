@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import multiprocessing as mp
-import time
 from typing import Any
 
 from sqlalchemy import create_engine, func, select, text
@@ -72,19 +71,25 @@ def test_cancels_under_contention_return_units_exactly_once(ctx: Context) -> Non
     assert ledger.verify(ctx.engine, sku).ok
 
 
-def _naive_buyer(url: str, attempts: int, start: Any, results: Any) -> None:
-    """Read the units sold, then write the new total: the race a conditional write avoids."""
+UNITS_IN_CONTROL = 20
+
+
+def _naive_buyer(url: str, attempts: int, checkout: Any, results: Any) -> None:
+    """Read the units sold, then write the new total: the race a conditional write avoids.
+
+    The barrier lines the buyers' checkouts up the way a live-stream rush does, so the race
+    shows on every run instead of by luck.
+    """
     engine = create_engine(normalise_url(url))
     granted = 0
-    start.wait()
     for _ in range(attempts):
         with engine.begin() as connection:
             sold = connection.execute(
                 text("SELECT sold FROM naive_stock WHERE id = 1")
             ).scalar_one()
-        if sold >= 100:
+        checkout.wait(timeout=60)
+        if sold >= UNITS_IN_CONTROL:
             continue
-        time.sleep(0.001)
         with engine.begin() as connection:
             connection.execute(
                 text("UPDATE naive_stock SET sold = :sold WHERE id = 1"), {"sold": sold + 1}
@@ -101,16 +106,17 @@ def test_control_naive_read_then_write_oversells(database_url: str) -> None:
         connection.execute(text("INSERT INTO naive_stock VALUES (1, 0)"))
     engine.dispose()
     spawn = mp.get_context("spawn")
-    start, results = spawn.Event(), spawn.Queue()
+    buyers = 8
+    checkout, results = spawn.Barrier(buyers), spawn.Queue()
     workers = [
-        spawn.Process(target=_naive_buyer, args=(database_url, 60, start, results))
-        for _ in range(8)
+        spawn.Process(target=_naive_buyer, args=(database_url, 30, checkout, results))
+        for _ in range(buyers)
     ]
     for worker in workers:
         worker.start()
-    time.sleep(0.5)
-    start.set()
     granted = sum(results.get(timeout=120) for _ in workers)
     for worker in workers:
         worker.join()
-    assert granted > 100, "without a conditional write, concurrent buyers get more than exists"
+    assert granted > UNITS_IN_CONTROL, (
+        "without a conditional write, concurrent buyers get more than exists"
+    )
