@@ -8,7 +8,9 @@ from sqlalchemy import select, update
 from buzzstock.catalog.service import load_catalogue, read_catalogue_file
 from buzzstock.core.context import Context
 from buzzstock.stock import csvio, ledger, service
-from buzzstock.stock.store import stock_ledger, stock_levels
+from buzzstock.stock.model import Movement, bucket_lock_order
+from buzzstock.stock.rows import change_bucket
+from buzzstock.stock.store import quota_buckets, stock_ledger, stock_levels
 from buzzstock.stock.view import stock_view
 from tests.stock.test_pool_basics import SKU, demo_catalogue_path
 
@@ -96,3 +98,31 @@ def test_on_hand_cannot_be_counted_below_units_already_promised(hub: Context) ->
     assert not report.ok
     assert ham == 998
     assert ledger.verify(hub.engine).ok
+
+
+def test_one_append_of_many_movements_keeps_the_chain_and_the_counters(hub: Context) -> None:
+    """A batch of many channel orders appends dozens of rows at once (more than one UPDATE)."""
+    with hub.engine.begin() as connection:
+        buckets = [
+            row.bucket
+            for row in connection.execute(
+                select(quota_buckets).where(
+                    quota_buckets.c.sku == SKU,
+                    quota_buckets.c.limit_units - quota_buckets.c.used_units >= 30,
+                )
+            )
+        ][:2]
+        source, target = sorted(buckets, key=bucket_lock_order)
+        movements = []
+        for index in range(30):
+            for bucket, delta in ((source, -1), (target, 1)):
+                assert change_bucket(connection, SKU, bucket, d_limit=delta)
+                movements.append(Movement("quota_move", f"m{index}", bucket=bucket, d_limit=delta))
+        ledger.append(connection, SKU, hub.clock.now(), movements)
+    report = ledger.verify(hub.engine)
+    assert report.ok, report
+    with hub.engine.connect() as connection:
+        rows = connection.execute(
+            select(stock_ledger.c.seq).where(stock_ledger.c.sku == SKU, stock_ledger.c.ref == "m29")
+        ).all()
+    assert len(rows) == 2

@@ -43,6 +43,11 @@ class PoolAfter:
         return self.units_total - self.units_used
 
 
+MOVEMENTS_PER_STATEMENT = 20
+"""Movements chained in one UPDATE: each nests the head expression one level deeper, and
+SQLAlchemy's compiler recurses once per level (a batch of 50 channel orders overflowed it)."""
+
+
 def _sha256_hex(connection: Connection, value: ColumnElement[str]) -> ColumnElement[str]:
     """SHA-256 as lowercase hex inside the database (SQLite gets it from core.db on connect)."""
     if connection.dialect.name == "postgresql":
@@ -67,6 +72,21 @@ def append(
     changed in the same transaction (lock order: buckets, warehouses, capacity, then the pool).
     Returns the pool after the change and whether the low-stock alert (S-5) just switched on.
     """
+    starts = range(0, max(1, len(movements)), MOVEMENTS_PER_STATEMENT)
+    for start in starts:
+        chunk = movements[start : start + MOVEMENTS_PER_STATEMENT]
+        pool = _append_chunk(connection, sku, at, chunk, require_active=require_active)
+    return update_low_alert(connection, sku, pool, low_alert_share)
+
+
+def _append_chunk(
+    connection: Connection,
+    sku: str,
+    at: datetime,
+    movements: list[Movement],
+    *,
+    require_active: bool,
+) -> PoolAfter:
     d_total = sum(m.d_limit for m in movements)
     d_used = sum(m.d_used for m in movements)
     conditions = [stock_pools.c.sku == sku]
@@ -142,14 +162,13 @@ def append(
     if chain != row.ledger_head:
         raise RuntimeError(f"ledger head of {sku!r} computed by the database differs from ours")
     connection.execute(insert(stock_ledger), rows)
-    pool = PoolAfter(
+    return PoolAfter(
         units_total=row.units_total,
         units_used=row.units_used,
         reference_units=row.reference_units,
         low_alert_active=row.low_alert_active,
         buyer_limit=row.buyer_limit,
     )
-    return update_low_alert(connection, sku, pool, low_alert_share)
 
 
 def update_low_alert(
