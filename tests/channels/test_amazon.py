@@ -89,7 +89,7 @@ def test_queue_delivers_order_change_at_least_once_and_deletes_on_ack(fake: Amaz
                     inbox[notification.event_id] = 1
                     for order in notification.orders:
                         book.apply(order)
-                await adapter.acknowledge(notification)
+                await adapter.acknowledge([notification])
         assert len(inbox) == 3
         assert book.units_sold() == 2
         assert book.status_of(first.order_id, "BZ-RED-M") is OrderStatus.CANCELLED

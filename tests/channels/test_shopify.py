@@ -207,3 +207,41 @@ def test_slow_acknowledgement_is_measured(fake: ShopifyFake) -> None:
         asyncio.run(scenario())
     update = slow.shop.updates[0]
     assert update.applied_at - update.received_at >= 0.29
+
+
+def test_a_raise_sent_as_a_delta_lands_whatever_sold_meanwhile(fake: ShopifyFake) -> None:
+    """S-6: ``inventoryAdjustQuantities`` adds to what the store shows, where a
+    compare-and-swap from the value the hub believed would go stale."""
+    fake.shop.sell("4001", 3)
+
+    async def scenario() -> list[PushOutcome]:
+        adapter = adapter_for(fake)
+        first = await adapter.adjust_quantity("4001", 5, push_id="push-1")
+        repeated = await adapter.adjust_quantity("4001", 5, push_id="push-1")
+        await adapter.aclose()
+        return [first.outcome, repeated.outcome]
+
+    assert asyncio.run(scenario()) == [PushOutcome.ACKNOWLEDGED, PushOutcome.ACKNOWLEDGED]
+    assert fake.shop.quantity("4001") == 10 - 3 + 5
+    assert [u.quantity for u in fake.shop.updates] == [12]
+
+
+def test_a_delta_to_an_unknown_location_is_rejected_and_changes_nothing(
+    fake: ShopifyFake,
+) -> None:
+    async def scenario() -> tuple[PushOutcome, str]:
+        config = ShopifyConfig(
+            base_url=fake.base_url,
+            access_token=fake.access_token,
+            client_secret=fake.client_secret,
+            location_id="gid://shopify/Location/999",
+        )
+        adapter = ShopifyAdapter(config, transport=ChannelTransport(fake.base_url, settings=FAST))
+        result = await adapter.adjust_quantity("4001", 4, push_id="push-2")
+        await adapter.aclose()
+        return result.outcome, result.detail
+
+    outcome, detail = asyncio.run(scenario())
+    assert outcome is PushOutcome.REJECTED
+    assert "INVALID_LOCATION" in detail
+    assert fake.shop.quantity("4001") == 10

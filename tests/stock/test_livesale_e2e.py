@@ -1,6 +1,6 @@
 """An end-to-end live sale through the real hub (API process + several worker processes) and
-the platform fakes, on SQLite and PostgreSQL: nothing oversold, every webhook processed once,
-every push acknowledged in the end."""
+the platform fakes, on SQLite and PostgreSQL: nothing oversold, every webhook and every queued
+Amazon notification processed once, every push acknowledged in the end."""
 
 from __future__ import annotations
 
@@ -9,12 +9,12 @@ import asyncio
 from buzzstock.core.context import open_context
 from buzzstock.core.settings import Settings
 from buzzstock.stock import ledger
-from buzzstock.stock.livesale import LiveSaleConfig, plan_channels, run_hub
+from buzzstock.stock.livesale import FAKE_KINDS, LiveSaleConfig, plan_channels, run_hub
 
 
 def test_live_sale_through_the_hub_oversells_nothing(database_url: str) -> None:
     config = LiveSaleConfig(
-        channels=5,
+        channels=6,
         max_ack_delay=0.5,
         seed=7,
         units=150,
@@ -23,6 +23,7 @@ def test_live_sale_through_the_hub_oversells_nothing(database_url: str) -> None:
         database_url=database_url,
     )
     plans = plan_channels(config)
+    assert {plan.kind for plan in plans} == set(FAKE_KINDS), "every platform of the simulation"
     run = asyncio.run(run_hub(config, plans))
     hub = run.result.as_dict()
     assert hub["demand_units"] > config.units, "buyers must want more than exists"

@@ -1,22 +1,34 @@
-"""Channel sync against the platform fakes, on SQLite and PostgreSQL: the webhook inbox keeps
-each delivery once and books each order line once whatever the duplicates and the order; the
-push lane coalesces and frees units only on acknowledgement; reconciliation repairs drift."""
+"""Channel sync against the platform fakes, on SQLite and PostgreSQL: the inbox keeps each
+delivery once (webhooks, and Amazon's SQS messages) and books each order line once whatever the
+duplicates and the order; the push lane coalesces and frees units only on acknowledgement;
+reconciliation repairs drift."""
 
 from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import Iterator
+import time
+import uuid
+from collections.abc import Callable, Iterator
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
+from sqlalchemy.exc import DBAPIError
 
 from buzzstock.api.app import create_app
 from buzzstock.catalog.model import Catalogue, Channel, Market, Region, Sku, Warehouse
 from buzzstock.catalog.service import load_catalogue
-from buzzstock.channels.fakes import FakeShop, GenericShopFake, WooCommerceFake, config_for
-from buzzstock.channels.fakes.core import OrderEmitter
+from buzzstock.channels.amazon import AmazonAdapter
+from buzzstock.channels.fakes import (
+    AmazonFake,
+    FakeShop,
+    GenericShopFake,
+    PlatformFake,
+    WooCommerceFake,
+    config_for,
+)
+from buzzstock.channels.fakes.amazon import QueuedMessage
 from buzzstock.core import auth
 from buzzstock.core.context import Context
 from buzzstock.core.db import reading
@@ -27,6 +39,7 @@ from buzzstock.stock.pool import receive, set_quotas
 from buzzstock.stock.reconcile import reconcile_channel
 from buzzstock.stock.store import channel_listings, quota_buckets, reservations
 from buzzstock.stock.sync import adapter_for, push_once
+from buzzstock.stock.sync_runtime import hub_loops, take_queued_notifications
 from buzzstock.stock.sync_settings import SyncSettings
 from buzzstock.stock.sync_store import channel_inbox, channel_order_lines
 
@@ -41,7 +54,7 @@ def generic_fake() -> Iterator[GenericShopFake]:
         yield fake
 
 
-def set_up(ctx: Context, fake: OrderEmitter, platform: str, sku_ref: str, *, cas: bool) -> None:
+def set_up(ctx: Context, fake: PlatformFake, platform: str, sku_ref: str, *, cas: bool) -> None:
     adapter_platform, config = config_for(fake)
     load_catalogue(
         ctx,
@@ -89,7 +102,7 @@ def push_all(ctx: Context) -> None:
     adapter = adapter_for(ctx, CHANNEL)
 
     async def run() -> None:
-        while await push_once(ctx, CHANNEL, adapter, SyncSettings()):
+        while (await push_once(ctx, CHANNEL, adapter, SyncSettings())).sent:
             pass
         await adapter.aclose()
 
@@ -256,3 +269,95 @@ def test_status_and_war_room_show_latency_consumption_and_host_lines(
     assert region["remaining"] == 100 - 20 - 4, "the region's quota and allotments, not elastic"
     assert region["host_line"] in room["host_lines"]
     assert "US" in region["host_line"]
+
+
+AMAZON_SKU = "BZ-BAND-M"
+
+
+@pytest.fixture
+def amazon_fake() -> Iterator[AmazonFake]:
+    fake = AmazonFake(FakeShop({AMAZON_SKU: 0}))
+    with fake.running():
+        yield fake
+
+
+def run_hub_until(ctx: Context, done: Callable[[], bool], timeout: float = 20.0) -> bool:
+    """Run the hub's loops for the channel (no reconciliation: orders come only from the
+    queue) until ``done``; returns whether it was reached."""
+    adapter = adapter_for(ctx, CHANNEL)
+
+    async def run() -> bool:
+        stop = asyncio.Event()
+        loops = asyncio.create_task(
+            hub_loops(ctx, [CHANNEL], {CHANNEL: adapter}, SyncSettings(), stop, reconcile=False)
+        )
+        deadline = time.monotonic() + timeout
+        while not await asyncio.to_thread(done) and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        reached = await asyncio.to_thread(done)
+        stop.set()
+        await loops
+        await adapter.aclose()
+        return reached
+
+    return asyncio.run(run())
+
+
+def test_amazon_queue_notifications_are_booked_once_then_deleted(
+    ctx: Context, amazon_fake: AmazonFake
+) -> None:
+    set_up(ctx, amazon_fake, "amazon", AMAZON_SKU, cas=False)
+    publish(ctx, CHANNEL, SKU, 30)
+    push_all(ctx)
+    assert amazon_fake.shop.quantity(AMAZON_SKU) == 30
+    orders = [amazon_fake.shop.sell(AMAZON_SKU, 2) for _ in range(3)]
+    assert all(order is not None for order in orders)
+    amazon_fake.shop.cancel(orders[0].order_id)  # type: ignore[union-attr]
+    first, second, third, cancellation = amazon_fake.shop.take_events()
+    # SQS is at-least-once and unordered: the cancellation comes first, one order twice.
+    amazon_fake.queue.extend(
+        QueuedMessage(uuid.uuid4().hex, amazon_fake.notification(event))
+        for event in (cancellation, second, first, third, second)
+    )
+
+    def drained() -> bool:
+        return not amazon_fake.queue and not count(
+            ctx, channel_inbox, channel_inbox.c.state == "pending"
+        )
+
+    assert run_hub_until(ctx, drained), "every message stored, processed and deleted"
+    assert count(ctx, channel_inbox) == 4, "one inbox row per NotificationId"
+    assert count(ctx, channel_order_lines) == 3
+    assert count(ctx, channel_order_lines, channel_order_lines.c.status == "cancelled") == 1
+    assert count(ctx, reservations, reservations.c.state.in_(("held", "confirmed"))) == 2
+    assert listing(ctx)["exposure"] == 30 - 6 + 2 == amazon_fake.shop.quantity(AMAZON_SKU)
+    assert ledger.verify(ctx.engine).ok
+
+
+def test_an_amazon_message_that_could_not_be_stored_is_not_deleted(
+    ctx: Context, amazon_fake: AmazonFake
+) -> None:
+    set_up(ctx, amazon_fake, "amazon", AMAZON_SKU, cas=False)
+    publish(ctx, CHANNEL, SKU, 10)
+    push_all(ctx)
+    assert amazon_fake.shop.sell(AMAZON_SKU, 3) is not None
+    assert amazon_fake.enqueue_events() == 1
+    adapter = adapter_for(ctx, CHANNEL)
+    assert isinstance(adapter, AmazonAdapter)
+
+    async def scenario() -> None:
+        channel_inbox.drop(ctx.engine)  # the database refuses the write, as in an outage
+        with pytest.raises(DBAPIError):
+            await take_queued_notifications(ctx, CHANNEL, adapter)
+        assert len(amazon_fake.queue) == 1, "received, not stored, so not deleted"
+        channel_inbox.create(ctx.engine)
+        amazon_fake.queue[0].receipt_handle = None  # its visibility timeout ends: SQS shows it
+        assert await take_queued_notifications(ctx, CHANNEL, adapter) == 1
+        await adapter.aclose()
+
+    asyncio.run(scenario())
+    assert amazon_fake.queue == []
+    process_all(ctx)
+    assert count(ctx, channel_order_lines) == 1
+    assert count(ctx, reservations, reservations.c.state == "held") == 1
+    assert listing(ctx)["exposure"] == 10 - 3 == amazon_fake.shop.quantity(AMAZON_SKU)

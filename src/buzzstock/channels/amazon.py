@@ -39,6 +39,15 @@ from buzzstock.channels.transport import ChannelTransport
 logger = logging.getLogger(__name__)
 
 SQS_CONTENT_TYPE = "application/x-amz-json-1.0"
+SQS_BATCH = 10
+"""Most messages one ReceiveMessage returns and one DeleteMessageBatch deletes."""
+SQS_RATE_LIMIT: dict[str, float] = {
+    "rate_limit_calls": 3000,
+    "rate_limit_window_seconds": 1.0,
+    "rate_limit_burst": 300,
+}
+"""SQS is AWS's queue, not SP-API: standard queues take nearly unlimited calls per second, so
+the seller's SP-API budget (``[channels]``) must not slow the order intake."""
 
 
 class AmazonConfig(BaseModel):
@@ -127,7 +136,7 @@ class AmazonAdapter(ChannelAdapter):
         parts = urlsplit(config.queue_url)
         self._sqs_origin = (config.sqs_endpoint or f"{parts.scheme}://{parts.netloc}").rstrip("/")
         self.queue_transport = queue_transport or ChannelTransport(
-            self._sqs_origin, settings=settings
+            self._sqs_origin, settings=settings.model_copy(update=SQS_RATE_LIMIT)
         )
         self._clock = clock
 
@@ -293,13 +302,20 @@ class AmazonAdapter(ChannelAdapter):
                 )
         return notifications
 
-    async def acknowledge(self, notification: InboundNotification) -> None:
-        if notification.delivery_handle is None:
-            return
-        await self._sqs(
-            "DeleteMessage",
-            {"QueueUrl": self.config.queue_url, "ReceiptHandle": notification.delivery_handle},
-        )
+    async def acknowledge(self, notifications: Sequence[InboundNotification]) -> None:
+        """Delete stored messages from the queue, ten per ``DeleteMessageBatch`` call."""
+        handles = [n.delivery_handle for n in notifications if n.delivery_handle is not None]
+        for start in range(0, len(handles), SQS_BATCH):
+            await self._sqs(
+                "DeleteMessageBatch",
+                {
+                    "QueueUrl": self.config.queue_url,
+                    "Entries": [
+                        {"Id": str(index), "ReceiptHandle": handle}
+                        for index, handle in enumerate(handles[start : start + SQS_BATCH])
+                    ],
+                },
+            )
 
     async def aclose(self) -> None:
         await self.transport.aclose()

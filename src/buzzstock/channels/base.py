@@ -152,6 +152,9 @@ class Capabilities:
     exact_quantity: bool = True
     """False for availability-only targets (Google/YouTube): quantities read back as 0 or 1."""
     compare_and_swap: bool = False
+    delta_adjust: bool = False
+    """The platform adds a signed delta to what it shows (Shopify ``inventoryAdjustQuantities``):
+    a raise lands whatever the channel sold meanwhile, where compare-and-swap would go stale."""
     takes_orders: bool = True
     inbound_webhooks: bool = True
     max_batch: int = 1
@@ -173,6 +176,15 @@ class ChannelAdapter(ABC):
         push_id: str | None = None,
     ) -> PushResult:
         """Publish an absolute quantity; ``expected_previous`` is used where CAS exists."""
+
+    async def adjust_quantity(self, sku_ref: str, delta: int, *, push_id: str) -> PushResult:
+        """S-6: add ``delta`` to what the channel shows (``capabilities.delta_adjust``)."""
+        return PushResult(
+            sku_ref,
+            PushOutcome.REJECTED,
+            delta,
+            detail=f"{self.platform.value} has no delta adjustment: push absolute values",
+        )
 
     async def set_quantities(self, updates: Sequence[QuantityUpdate]) -> list[PushResult]:
         """Publish several values; adapters with a batch endpoint send one call per batch."""

@@ -48,6 +48,15 @@ mutation SetAvailable($input: InventorySetQuantitiesInput!, $idempotencyKey: Str
 }
 """
 
+ADJUST_AVAILABLE = """
+mutation AdjustAvailable($input: InventoryAdjustQuantitiesInput!, $idempotencyKey: String!) {
+  inventoryAdjustQuantities(input: $input) @idempotent(key: $idempotencyKey) {
+    inventoryAdjustmentGroup { id }
+    userErrors { code field message }
+  }
+}
+"""
+
 VARIANT_INVENTORY_ITEM = """
 query VariantInventoryItem($id: ID!) {
   productVariant(id: $id) { id inventoryItem { id } }
@@ -104,7 +113,9 @@ def variant_gid(sku_ref: str) -> str:
 
 class ShopifyAdapter(ChannelAdapter):
     platform: ClassVar[Platform] = Platform.SHOPIFY
-    capabilities: ClassVar[Capabilities] = Capabilities(compare_and_swap=True, max_batch=250)
+    capabilities: ClassVar[Capabilities] = Capabilities(
+        compare_and_swap=True, delta_adjust=True, max_batch=250
+    )
 
     def __init__(
         self,
@@ -248,6 +259,47 @@ class ShopifyAdapter(ChannelAdapter):
             observed_quantity=quantity,
             reference=group.get("id"),
         )
+
+    async def adjust_quantity(self, sku_ref: str, delta: int, *, push_id: str) -> PushResult:
+        """S-6: ``inventoryAdjustQuantities`` of ``available`` by ``delta``. The idempotency key
+        comes from ``push_id``, so the transport's retries of one push apply it once."""
+        try:
+            item_id = await self.inventory_item_id(sku_ref)
+        except ChannelError as error:
+            return push_failure(sku_ref, delta, error)
+        key = str(uuid.uuid5(uuid.NAMESPACE_URL, f"buzzstock:{push_id}:{sku_ref}:{delta:+d}"))
+        variables = {
+            "idempotencyKey": key,
+            "input": {
+                "name": "available",
+                "reason": self.config.reason,
+                "referenceDocumentUri": f"gid://buzzstock/ChannelPush/{key}",
+                "changes": [
+                    {
+                        "delta": delta,
+                        "inventoryItemId": item_id,
+                        "locationId": self.config.location_id,
+                        "ledgerDocumentUri": f"gid://buzzstock/ChannelPush/{key}",
+                    }
+                ],
+            },
+        }
+        try:
+            data = await self._graphql(
+                ADJUST_AVAILABLE, variables, cost=MUTATION_COST_ESTIMATE, retry_throttled=False
+            )
+        except ChannelError as error:
+            return push_failure(sku_ref, delta, error)
+        payload = data.get("inventoryAdjustQuantities") or {}
+        if user_errors := payload.get("userErrors") or []:
+            return PushResult(
+                sku_ref,
+                PushOutcome.REJECTED,
+                delta,
+                detail="; ".join(f"{e.get('code')}: {e.get('message')}" for e in user_errors),
+            )
+        group = payload.get("inventoryAdjustmentGroup") or {}
+        return PushResult(sku_ref, PushOutcome.ACKNOWLEDGED, delta, reference=group.get("id"))
 
     async def read_quantities(self, sku_refs: Sequence[str]) -> dict[str, int]:
         found: dict[str, int] = {}

@@ -30,9 +30,11 @@ from buzzstock.api.app import create_app
 from buzzstock.catalog.model import Catalogue, Channel, Market, Region, Sku, Warehouse
 from buzzstock.catalog.service import load_catalogue
 from buzzstock.channels.fakes import (
+    AmazonFake,
     FakeShop,
     GenericShopFake,
     OrderEmitter,
+    PlatformFake,
     ShopeeFake,
     ShopifyFake,
     TikTokShopFake,
@@ -47,6 +49,7 @@ from buzzstock.core.db import reading
 from buzzstock.core.settings import Settings
 from buzzstock.stock.allotment import connect_listing
 from buzzstock.stock.pool import receive, set_quotas
+from buzzstock.stock.publication import share_units
 from buzzstock.stock.rebalancing import open_sale
 from buzzstock.stock.store import channel_listings
 from buzzstock.stock.sync_runtime import run_sync_worker
@@ -61,12 +64,13 @@ QUOTA_WEIGHTS = {"US": 0.4, "EU": 0.33, "SEA": 0.27}
 MARKETS = {"US": "US", "DE": "EU", "MY": "SEA"}
 WAREHOUSES = {"LAX": ("US", 34.05, -118.24), "HAM": ("EU", 53.55, 9.99)}
 WAREHOUSES["SIN"] = ("SEA", 1.35, 103.82)
-FAKE_KINDS: list[Callable[[FakeShop], OrderEmitter]] = [
+FAKE_KINDS: list[Callable[[FakeShop], PlatformFake]] = [
     ShopifyFake,
     TikTokShopFake,
     ShopeeFake,
     WooCommerceFake,
     GenericShopFake,
+    AmazonFake,
 ]
 PLATFORM_NAMES = {
     ShopifyFake: "shopify",
@@ -74,6 +78,7 @@ PLATFORM_NAMES = {
     ShopeeFake: "shopee",
     WooCommerceFake: "woocommerce",
     GenericShopFake: "generic",
+    AmazonFake: "amazon",
 }
 CATALOGUE_PLATFORMS = {"generic": "custom"}
 SKU_REFS = {
@@ -82,6 +87,7 @@ SKU_REFS = {
     ShopeeFake: "8801:0",
     WooCommerceFake: "501",
     GenericShopFake: "LIVE-BAND",
+    AmazonFake: "BZ-LIVE-BAND",
 }
 
 
@@ -126,7 +132,7 @@ class SideResult:
 @dataclass(frozen=True)
 class ChannelPlan:
     code: str
-    kind: Callable[[FakeShop], OrderEmitter]
+    kind: Callable[[FakeShop], PlatformFake]
     market: str
     arrivals: tuple[float, ...]
     expected_rate: float
@@ -160,7 +166,7 @@ def sku_ref_of(plan: ChannelPlan) -> str:
     return SKU_REFS[plan.kind]  # type: ignore[index]
 
 
-def _make_fakes(config: LiveSaleConfig, plans: list[ChannelPlan]) -> list[OrderEmitter]:
+def _make_fakes(config: LiveSaleConfig, plans: list[ChannelPlan]) -> list[PlatformFake]:
     rng = random.Random(config.seed + 1)
     return [
         plan.kind(
@@ -174,17 +180,17 @@ def _make_fakes(config: LiveSaleConfig, plans: list[ChannelPlan]) -> list[OrderE
 
 
 @contextmanager
-def _running(fakes: list[OrderEmitter]) -> Iterator[None]:
+def _running(fakes: list[PlatformFake]) -> Iterator[None]:
     with ExitStack() as stack:
         for fake in fakes:
             stack.enter_context(fake.running())
         yield
 
 
-async def _buyers(plans: list[ChannelPlan], fakes: list[OrderEmitter], started: float) -> list[int]:
+async def _buyers(plans: list[ChannelPlan], fakes: list[PlatformFake], started: float) -> list[int]:
     """Every planned buyer tries to order one unit on its channel; returns attempts."""
 
-    async def one(plan: ChannelPlan, fake: OrderEmitter) -> int:
+    async def one(plan: ChannelPlan, fake: PlatformFake) -> int:
         for arrival in plan.arrivals:
             wait = started + arrival - time.monotonic()
             if wait > 0:
@@ -195,22 +201,39 @@ async def _buyers(plans: list[ChannelPlan], fakes: list[OrderEmitter], started: 
     return list(await asyncio.gather(*(one(p, f) for p, f in zip(plans, fakes, strict=True))))
 
 
+@dataclass
+class SelloutTally:
+    """S-8 false sell-out: (channel, instant) samples of the sale, and those where a channel
+    showed zero while unsold units existed somewhere (what a buyer there would not see)."""
+
+    samples: int = 0
+    false_samples: int = 0
+
+    def sample(self, plans: list[ChannelPlan], fakes: list[PlatformFake], units: int) -> None:
+        self.samples += len(plans)
+        if _accepted(fakes) < units:
+            self.false_samples += sum(
+                fake.shop.quantity(sku_ref_of(plan)) == 0
+                for plan, fake in zip(plans, fakes, strict=True)
+            )
+
+    @property
+    def share(self) -> float:
+        """Share of the sale's channel time: the issue's "under 2 % of sale time"."""
+        return self.false_samples / self.samples if self.samples else 0.0
+
+
 async def _watch_sellouts(
-    plans: list[ChannelPlan], fakes: list[OrderEmitter], units: int, stop: asyncio.Event
-) -> float:
-    """S-8: share of (channel, instant) samples showing zero while unsold stock existed."""
-    false_samples = samples = 0
+    plans: list[ChannelPlan], fakes: list[PlatformFake], units: int, stop: asyncio.Event
+) -> SelloutTally:
+    tally = SelloutTally()
     while not stop.is_set():
-        accepted = sum(sum(fake.shop.accepted_units.values()) for fake in fakes)
-        if accepted < units:
-            for plan, fake in zip(plans, fakes, strict=True):
-                samples += 1
-                false_samples += fake.shop.quantity(sku_ref_of(plan)) == 0
+        tally.sample(plans, fakes, units)
         await asyncio.sleep(SAMPLE_SECONDS)
-    return false_samples / samples if samples else 0.0
+    return tally
 
 
-def _accepted(fakes: list[OrderEmitter]) -> int:
+def _accepted(fakes: list[PlatformFake]) -> int:
     return sum(sum(fake.shop.accepted_units.values()) for fake in fakes)
 
 
@@ -229,29 +252,52 @@ async def run_naive(config: LiveSaleConfig, plans: list[ChannelPlan]) -> SideRes
         )
         for adapter in adapters:
             await adapter.aclose()
-        buyers = sorted(
-            (arrival, index) for index, plan in enumerate(plans) for arrival in plan.arrivals
-        )
-        false_samples = samples = 0
-        next_sample = 0.0
-        for arrival, index in buyers:
-            while next_sample <= arrival:
-                if _accepted(fakes) < config.units:
-                    for plan, fake in zip(plans, fakes, strict=True):
-                        samples += 1
-                        false_samples += fake.shop.quantity(sku_ref_of(plan)) == 0
-                next_sample += SAMPLE_SECONDS
-            fakes[index].shop.sell(sku_ref_of(plans[index]), 1)
+        return _replay_buyers(config, plans, fakes)
+
+
+def run_forecast_split(config: LiveSaleConfig, plans: list[ChannelPlan]) -> SideResult:
+    """A reference, not a strategy one can run: every channel shows its forecast share of the
+    stock from the first second, with displays that change instantly and never again. It
+    cannot oversell, and its false sell-out is what demand's own randomness costs a split
+    fixed in advance (the hub has to beat it while its pushes take up to ``max_ack_delay``)."""
+    fakes = _make_fakes(config, plans)
+    split = share_units(
+        config.units,
+        {plan.code: config.units for plan in plans},
+        {plan.code: plan.expected_rate for plan in plans},
+    )
+    for plan, fake in zip(plans, fakes, strict=True):
+        fake.shop.quantities[sku_ref_of(plan)] = split[plan.code]
+    return _replay_buyers(config, plans, fakes)
+
+
+def _replay_buyers(
+    config: LiveSaleConfig, plans: list[ChannelPlan], fakes: list[PlatformFake]
+) -> SideResult:
+    """The planned buyers in order on displays nothing else changes (no waiting needed)."""
+    buyers = sorted(
+        (arrival, index) for index, plan in enumerate(plans) for arrival in plan.arrivals
+    )
+    tally = SelloutTally()
+    next_sample = 0.0
+    for arrival, index in buyers:
+        while next_sample <= arrival:
+            tally.sample(plans, fakes, config.units)
+            next_sample += SAMPLE_SECONDS
+        fakes[index].shop.sell(sku_ref_of(plans[index]), 1)
+    while next_sample < config.duration_seconds:
+        tally.sample(plans, fakes, config.units)
+        next_sample += SAMPLE_SECONDS
     accepted = _accepted(fakes)
     return SideResult(
         oversold_units=max(0, accepted - config.units),
         served_units=min(accepted, config.units),
         demand_units=len(buyers),
-        false_sellout_share=false_samples / samples if samples else 0.0,
+        false_sellout_share=tally.share,
     )
 
 
-def _catalogue(plans: list[ChannelPlan], fakes: list[OrderEmitter], hub_url: str) -> Catalogue:
+def _catalogue(plans: list[ChannelPlan], fakes: list[PlatformFake], hub_url: str) -> Catalogue:
     channels = []
     for plan, fake in zip(plans, fakes, strict=True):
         platform, adapter_config = config_for(
@@ -292,7 +338,7 @@ def _catalogue(plans: list[ChannelPlan], fakes: list[OrderEmitter], hub_url: str
     )
 
 
-def webhook_url(hub_url: str, channel: str, fake: OrderEmitter) -> str:
+def webhook_url(hub_url: str, channel: str, fake: PlatformFake) -> str:
     """The hub URL a channel's fake delivers its order webhooks to (docs/channels.md)."""
     return f"{hub_url}/api/v1/channels/{channel}/webhooks/{PLATFORM_NAMES[type(fake)]}"
 
@@ -301,7 +347,7 @@ def set_up_hub(
     ctx: Context,
     config: LiveSaleConfig,
     plans: list[ChannelPlan],
-    fakes: list[OrderEmitter],
+    fakes: list[PlatformFake],
     hub_url: str,
 ) -> None:
     """Catalogue, stock split into region quotas and elastic (S-3), listings on every channel."""
@@ -426,23 +472,34 @@ async def _run_hub(
             deliveries = 0
             stop_sale = asyncio.Event()
 
-            async def deliver(plan: ChannelPlan, fake: OrderEmitter) -> None:
+            async def deliver(plan: ChannelPlan, fake: PlatformFake) -> None:
                 nonlocal deliveries
                 url = webhook_url(hub_url, plan.code, fake)
                 async with httpx.AsyncClient(timeout=10.0) as client:
                     while True:
                         finished = stop_sale.is_set()
-                        statuses = await fake.deliver_events(
-                            url,
-                            duplicates=config.duplicate_share,
-                            shuffle=True,
-                            rng=rng,
-                            client=client,
-                        )
-                        deliveries += len(statuses)
+                        if isinstance(fake, AmazonFake):
+                            # Amazon posts no webhooks: its notifications wait in SQS for the hub.
+                            deliveries += fake.enqueue_events(
+                                duplicates=config.duplicate_share, shuffle=True, rng=rng
+                            )
+                        elif isinstance(fake, OrderEmitter):
+                            statuses = await fake.deliver_events(
+                                url,
+                                duplicates=config.duplicate_share,
+                                shuffle=True,
+                                rng=rng,
+                                client=client,
+                            )
+                            deliveries += len(statuses)
                         if finished:
-                            return
+                            break
                         await asyncio.sleep(rng.uniform(0.1, config.webhook_delay_seconds))
+                if isinstance(fake, AmazonFake):
+                    # Queued notifications count as delivered once the hub has taken them all
+                    # (stored, then deleted), as a webhook counts once the hub answered it.
+                    amazon = fake
+                    await _wait_until(lambda: not amazon.queue, 30.0)
 
             watcher_stop = asyncio.Event()
             watcher = asyncio.create_task(_watch_sellouts(plans, fakes, config.units, watcher_stop))
@@ -452,7 +509,7 @@ async def _run_hub(
             ]
             attempts = await _buyers(plans, fakes, time.monotonic())
             watcher_stop.set()
-            false_share = await watcher
+            tally = await watcher
             stop_sale.set()
             await asyncio.gather(*deliverers)
             await _wait_until(_drained(ctx), 30.0)
@@ -468,7 +525,7 @@ async def _run_hub(
         oversold_units=max(0, accepted - config.units),
         served_units=min(accepted, config.units),
         demand_units=sum(attempts),
-        false_sellout_share=false_share,
+        false_sellout_share=tally.share,
         extra={
             "sync_p50_ms": stats["sync_p50_ms"],
             "sync_p99_ms": stats["sync_p99_ms"],
@@ -539,6 +596,7 @@ def run_livesale(config: LiveSaleConfig) -> dict[str, Any]:
     """Run both strategies on the same buyers; the document ``--json`` writes."""
     plans = plan_channels(config)
     naive = asyncio.run(run_naive(config, plans))
+    reference = run_forecast_split(config, plans)
     hub = asyncio.run(run_hub(config, plans))
     return {
         "channels": config.channels,
@@ -547,6 +605,7 @@ def run_livesale(config: LiveSaleConfig) -> dict[str, Any]:
         "seed": config.seed,
         "naive": naive.as_dict(),
         "hub": hub.result.as_dict(),
+        "forecast_split": reference.as_dict(),
         "webhook_deliveries": hub.deliveries,
         "webhooks_stored_once": hub.inbox_rows,
         "webhooks_unprocessed": hub.inbox_pending,

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 CHANNEL_BUCKET_PREFIX = "ch:"
 
@@ -82,76 +82,158 @@ class ChannelDemand:
     """What the re-weighting needs to know about one channel (S-5)."""
 
     channel: str
+    region: str
     display: int
     """What the hub believes the channel shows now."""
-    velocity: float
-    """Units per second over the velocity window."""
+    rate: float
+    """Units per second the channel is selling at (measured velocity)."""
     pending: bool
-    """A push is waiting or in flight: do not stack another top-up on it."""
+    """A push is waiting or in flight: do not stack another change on it."""
     compare_and_swap: bool = False
-    """Lowering this channel frees units as soon as it acknowledges (see the module docstring)."""
+    """Raising costs only the increase and lowering frees units on acknowledgement; a blind
+    channel's new value is counted in full until a reconciliation (module docstring)."""
+    rate_settled: bool = False
+    """The rate was measured over a whole velocity window (not just the first sales)."""
+
+    @property
+    def seconds_left(self) -> float:
+        return self.display / self.rate if self.rate > 0 else math.inf
+
+    def cost(self, target: int) -> int:
+        """Free units a push of ``target`` needs while it may take effect."""
+        return push_extra(target, self.display, self.compare_and_swap)
 
 
-def plan_topups(
+@dataclass(frozen=True)
+class AllotmentPlan:
+    """A re-weighting: new displays per channel and quota moved from regions to the elastic
+    pool so that another region's channels can be topped up (S-3/S-5)."""
+
+    displays: dict[str, int] = field(default_factory=dict)
+    to_elastic: dict[str, int] = field(default_factory=dict)
+
+
+def plan_allotments(
     demands: list[ChannelDemand],
-    pool_free: int,
+    region_free: Mapping[str, int],
+    elastic_free: int,
     *,
     lead_seconds: float,
     cover_seconds: float,
     min_units: int,
-) -> dict[str, int]:
-    """S-5: new displays for channels about to run dry, by velocity.
+) -> AllotmentPlan:
+    """S-5: keep every selling channel supplied so that all of them run dry together.
 
-    A channel is topped up when what it shows would last less than ``lead_seconds`` at its
-    velocity (the time a push takes to land). It gets enough for ``cover_seconds`` of sales,
-    at least ``min_units``. When the pool cannot serve every request, it is shared in
-    proportion to velocity (a channel selling twice as fast gets twice the units).
+    The horizon is how long the units left (free and shown) last at the channels' combined
+    rate, at most ``cover_seconds``. A channel whose display lasts less than ``lead_seconds``
+    (what a push takes to land, plus the webhook delay) is topped up to the horizon's worth of
+    its own sales: from its region's free quota, then the elastic pool; regions holding more
+    than their own channels need over the horizon lend the rest to the elastic pool. When the
+    pool is short, the channel running dry soonest is served first; when it is empty,
+    compare-and-swap channels
+    holding more than the horizon (plus a lead time) by a rate measured over a whole window
+    are lowered to it, so their units can move to the starving ones (a blind lowering would
+    need units of its own until the next reconciliation, and an early rate is mostly noise).
     """
-    wanted: dict[str, int] = {}
-    for demand in demands:
-        if demand.pending:
-            continue
-        threshold = max(min_units / 2, demand.velocity * lead_seconds)
-        if demand.display > threshold:
-            continue
-        want = max(min_units, math.ceil(demand.velocity * cover_seconds)) - demand.display
-        if want > 0:
-            wanted[demand.channel] = want
-    if not wanted or pool_free <= 0:
-        return {}
-    granted = share_units(
-        pool_free,
-        {name: units for name, units in wanted.items()},
-        {demand.channel: max(demand.velocity, 0.01) for demand in demands},
+    selling = [demand for demand in demands if demand.rate > 0]
+    total_rate = sum(demand.rate for demand in selling)
+    if total_rate <= 0:
+        return AllotmentPlan()
+    units_left = sum(region_free.values()) + elastic_free + sum(d.display for d in demands)
+    horizon = min(cover_seconds, units_left / total_rate)
+    targets = {
+        demand.channel: max(min(min_units, units_left), math.ceil(demand.rate * horizon))
+        for demand in selling
+    }
+    short = sorted(
+        (
+            demand
+            for demand in selling
+            if not demand.pending
+            and demand.seconds_left < lead_seconds
+            and targets[demand.channel] > demand.display
+        ),
+        key=lambda demand: (demand.seconds_left, -demand.rate, demand.channel),
     )
-    displays = {demand.channel: demand.display for demand in demands}
-    return {name: displays[name] + units for name, units in granted.items() if units > 0}
+    wanted = {demand.channel: demand.cost(targets[demand.channel]) for demand in short}
+    granted, to_elastic = _grant(short, wanted, region_free, elastic_free, selling, targets)
+    displays: dict[str, int] = {}
+    for demand in short:
+        units = granted.get(demand.channel, 0)
+        value = demand.display + units if demand.compare_and_swap else units
+        if value > demand.display:
+            displays[demand.channel] = min(value, targets[demand.channel])
+    if any(granted.get(channel, 0) < units for channel, units in wanted.items()):
+        keep_seconds = max(horizon, lead_seconds)
+        for demand in selling:
+            keep = max(min_units, math.ceil(demand.rate * keep_seconds))
+            if (
+                demand.compare_and_swap
+                and demand.rate_settled
+                and not demand.pending
+                and demand.channel not in displays
+                and demand.seconds_left > keep_seconds + lead_seconds
+                and demand.display - keep >= min_units
+            ):
+                displays[demand.channel] = keep
+    return AllotmentPlan(displays, to_elastic)
 
 
-def plan_reclaims(
-    demands: list[ChannelDemand],
-    starving: set[str],
-    *,
-    cover_seconds: float,
-    min_units: int,
-) -> dict[str, int]:
-    """S-5: when channels of a region run dry and its pool is empty, lower the displays of the
-    region's slow channels to what they sell in ``cover_seconds`` (at least ``min_units``).
-
-    A compare-and-swap channel's units come back on acknowledgement; a blind channel's come
-    back at its next reconciliation (until then it may be lowered further than asked, since
-    a blind lowering needs spare units to cover the display it overwrites).
-    """
-    if not starving:
-        return {}
-    lowered = {}
-    for demand in demands:
-        if demand.pending or demand.channel in starving:
+def _grant(
+    short: list[ChannelDemand],
+    wanted: Mapping[str, int],
+    region_free: Mapping[str, int],
+    elastic_free: int,
+    selling: list[ChannelDemand],
+    targets: Mapping[str, int],
+) -> tuple[dict[str, int], dict[str, int]]:
+    """Units for each short channel (``short`` is most urgent first): its region first, then
+    the elastic pool, topped up by the surplus of regions whose own channels need less than
+    they hold. A short pool serves the channel that runs dry soonest first: a unit shown there
+    sells soonest, and a blind channel's push is only worth its cost when it shows more than
+    the channel has now."""
+    granted: dict[str, int] = {}
+    overflow: dict[str, int] = {}
+    for region in sorted({demand.region for demand in short}):
+        asking = {d.channel: wanted[d.channel] for d in short if d.region == region}
+        from_region = serve_in_order(region_free.get(region, 0), asking)
+        granted.update(from_region)
+        for channel, units in asking.items():
+            if units > from_region[channel]:
+                overflow[channel] = units - from_region[channel]
+    if not overflow:
+        return granted, {}
+    to_elastic: dict[str, int] = {}
+    missing = sum(overflow.values()) - elastic_free
+    short_regions = {demand.region for demand in short if demand.channel in overflow}
+    for region, free in sorted(region_free.items(), key=lambda item: -item[1]):
+        if missing <= 0:
+            break
+        if region in short_regions:
             continue
-        keep = max(min_units, math.ceil(demand.velocity * cover_seconds))
-        if demand.display > keep + min_units:
-            lowered[demand.channel] = keep
-    return lowered
+        topped_up = sum(granted.get(d.channel, 0) for d in short if d.region == region)
+        later_need = sum(
+            max(0, targets[d.channel] - d.display)
+            for d in selling
+            if d.region == region and d.channel not in wanted
+        )
+        lend = min(missing, free - topped_up - later_need)
+        if lend > 0:
+            to_elastic[region] = lend
+            missing -= lend
+    pool = elastic_free + sum(to_elastic.values())
+    for channel, units in serve_in_order(pool, overflow).items():
+        granted[channel] = granted.get(channel, 0) + units
+    return granted, to_elastic
+
+
+def serve_in_order(available: int, wanted: Mapping[str, int]) -> dict[str, int]:
+    """Give each asker, in the mapping's order, what it wants while units last."""
+    granted = {}
+    for name, units in wanted.items():
+        granted[name] = min(units, available)
+        available -= granted[name]
+    return granted
 
 
 def share_units(

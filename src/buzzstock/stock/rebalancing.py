@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
+from buzzstock.core.clock import as_utc
 from buzzstock.core.context import Context
 from buzzstock.core.db import reading
 from buzzstock.core.errors import InsufficientStock
@@ -20,8 +21,7 @@ from buzzstock.stock.pool import move_quota
 from buzzstock.stock.publication import (
     ChannelDemand,
     believed_display,
-    plan_reclaims,
-    plan_topups,
+    plan_allotments,
     share_units,
 )
 from buzzstock.stock.reservations import channel_region
@@ -31,25 +31,28 @@ from buzzstock.stock.sync_store import channel_order_lines
 
 
 def rebalance(ctx: Context, sku: str, settings: SyncSettings = SyncSettings()) -> dict[str, int]:
-    """S-5: re-weight by channel velocity: top up the channels about to run dry, sharing what
-    their regions and the elastic pool have in proportion to how fast each sells."""
+    """S-5: re-weight by channel velocity so the channels run dry together: top up those about
+    to run dry from their region, then the elastic pool (regions with more than their channels
+    need lend to it, S-3), and lower those holding far more than they sell. Returns the new
+    displays published."""
     now = ctx.clock.now()
-    window_start = now - timedelta(seconds=settings.velocity_window_seconds)
+    window = settings.velocity_window_seconds
     with reading(ctx.engine) as connection:
         listings = list(
             connection.execute(select(channel_listings).where(channel_listings.c.sku == sku))
         )
-        sold = {
-            row.channel: int(row.units)
+        sales = {
+            row.channel: (int(row.units), as_utc(row.first))
             for row in connection.execute(
                 select(
                     channel_order_lines.c.channel,
                     func.sum(channel_order_lines.c.quantity).label("units"),
+                    func.min(channel_order_lines.c.booked_at).label("first"),
                 )
                 .where(
                     channel_order_lines.c.sku == sku,
                     channel_order_lines.c.status == "created",
-                    channel_order_lines.c.booked_at >= window_start,
+                    channel_order_lines.c.booked_at >= now - timedelta(seconds=window),
                 )
                 .group_by(channel_order_lines.c.channel)
             )
@@ -58,62 +61,57 @@ def rebalance(ctx: Context, sku: str, settings: SyncSettings = SyncSettings()) -
             row.bucket: int(row.limit_units - row.used_units)
             for row in connection.execute(select(quota_buckets).where(quota_buckets.c.sku == sku))
         }
-    by_region: dict[str, list[ChannelDemand]] = {}
+    demands = []
     for listing in listings:
-        region = channel_region(ctx, None, listing.channel)
-        by_region.setdefault(region, []).append(
+        units, first = sales.get(listing.channel, (0, now))
+        observed = (now - first).total_seconds()
+        span = min(window, observed)
+        demands.append(
             ChannelDemand(
                 channel=listing.channel,
+                region=channel_region(ctx, None, listing.channel),
                 display=believed_display(listing.acknowledged_units, listing.sold_since_ack),
-                velocity=sold.get(listing.channel, 0) / settings.velocity_window_seconds,
+                rate=sales_rate(units, span, listing.forecast_rate, settings),
                 pending=listing.version > max(listing.acknowledged_version, listing.failed_version)
                 or listing.inflight_version != 0,
                 compare_and_swap=bool(listing.compare_and_swap),
+                rate_settled=observed >= window * 0.9,
             )
         )
-    published: dict[str, int] = {}
-    _share_idle_regions(ctx, sku, by_region, free, settings)
-    with reading(ctx.engine) as connection:
-        elastic_left = _free(connection, sku, ELASTIC)
-    for region in sorted(by_region):
-        pool_free = free.get(region, 0) + elastic_left
-        targets = plan_topups(
-            by_region[region],
-            pool_free,
-            lead_seconds=settings.topup_lead_seconds,
-            cover_seconds=settings.topup_cover_seconds,
-            min_units=settings.topup_min_units,
-        )
-        starving = {
-            demand.channel
-            for demand in by_region[region]
-            if not demand.pending
-            and demand.channel not in targets
-            and demand.display <= max(1.0, demand.velocity * settings.topup_lead_seconds)
-            and demand.velocity > 0
-        }
-        if pool_free - sum(targets.values()) > 0:
-            starving = set()
-        targets.update(
-            plan_reclaims(
-                by_region[region],
-                starving,
-                cover_seconds=settings.topup_cover_seconds,
-                min_units=settings.topup_min_units,
-            )
-        )
-        for channel, units in sorted(targets.items()):
-            publish(ctx, channel, sku, units)
-            published[channel] = units
-        with reading(ctx.engine) as connection:
-            elastic_left = _free(connection, sku, ELASTIC)
-    return published
+    regions = {demand.region for demand in demands}
+    plan = plan_allotments(
+        demands,
+        {region: units for region, units in free.items() if region in regions},
+        free.get(ELASTIC, 0),
+        lead_seconds=settings.topup_lead_seconds,
+        cover_seconds=settings.topup_cover_seconds,
+        min_units=settings.topup_min_units,
+    )
+    for region, units in sorted(plan.to_elastic.items()):
+        try:
+            move_quota(ctx, sku, region, ELASTIC, units, reason="velocity:S-5")
+        except InsufficientStock:
+            continue
+    for channel, units in sorted(plan.displays.items()):
+        publish(ctx, channel, sku, units)
+    return plan.displays
+
+
+def sales_rate(units: int, seconds: float, forecast: float | None, settings: SyncSettings) -> float:
+    """S-5: units per second a channel sells at: the seller's forecast counts as
+    ``forecast_weight_seconds`` of sales already seen, so the first few orders (which arrive
+    late and in bursts) do not swing it (the Gamma-Poisson posterior mean)."""
+    if forecast is None:
+        return units / max(1.0, seconds)
+    weight = settings.forecast_weight_seconds
+    return (forecast * weight + units) / (weight + seconds)
 
 
 def open_sale(ctx: Context, sku: str, forecast: dict[str, float], share: float) -> dict[str, int]:
     """S-3/S-5: publish ``share`` of the SKU's free units to its channels in proportion to the
     forecast demand of each (units per second); the rest stays in the quotas and the elastic
-    pool for velocity top-ups. Returns what each channel was asked to show."""
+    pool for velocity top-ups. The forecast is kept as the prior of each channel's sales rate
+    (``sales_rate``). Returns what each channel was asked to show."""
     with reading(ctx.engine) as connection:
         available = sum(
             int(row.limit_units - row.used_units)
@@ -125,42 +123,15 @@ def open_sale(ctx: Context, sku: str, forecast: dict[str, float], share: float) 
     targets = share_units(opening, wanted, weights)
     for channel, units in sorted(targets.items()):
         publish(ctx, channel, sku, units)
+    # Only now: with a forecast and nothing shown yet, the re-weighting would top channels up.
+    with ctx.engine.begin() as connection:
+        for channel, rate in sorted(forecast.items()):
+            connection.execute(
+                update(channel_listings)
+                .where(channel_listings.c.channel == channel, channel_listings.c.sku == sku)
+                .values(forecast_rate=rate)
+            )
     return targets
-
-
-def _share_idle_regions(
-    ctx: Context,
-    sku: str,
-    by_region: dict[str, list[ChannelDemand]],
-    free: dict[str, int],
-    settings: SyncSettings,
-) -> None:
-    """S-3/S-5: when a region and the elastic pool are dry while channels there still sell,
-    half of the free quota of regions whose channels are not short moves to the elastic pool
-    (a ledger row each side), from where the selling region's channels are topped up."""
-    if free.get(ELASTIC, 0) > 0:
-        return
-
-    def short(demand: ChannelDemand) -> bool:
-        return (
-            demand.velocity > 0 and demand.display <= demand.velocity * settings.topup_lead_seconds
-        )
-
-    dry = [
-        region
-        for region, demands in by_region.items()
-        if free.get(region, 0) == 0 and any(short(demand) for demand in demands)
-    ]
-    if not dry:
-        return
-    for region, demands in sorted(by_region.items()):
-        units = free.get(region, 0) // 2
-        if region in dry or units <= 0 or any(short(demand) for demand in demands):
-            continue
-        try:
-            move_quota(ctx, sku, region, ELASTIC, units, reason="velocity:S-5")
-        except InsufficientStock:
-            continue
 
 
 def open_subpool(ctx: Context, sku: str, name: str, units: int, *, source: str = ELASTIC) -> str:

@@ -23,6 +23,9 @@ from buzzstock.stock.store import channel_listings
 from buzzstock.stock.sync_settings import SyncSettings
 from buzzstock.stock.sync_store import channel_order_lines
 
+NOT_SETTLED = -1
+"""Stands for the push count of a listing with a push in flight: it never matches."""
+
 
 @dataclass(frozen=True)
 class ReconcileReport:
@@ -32,7 +35,7 @@ class ReconcileReport:
     drift: dict[str, int]
     """SKU -> exposure counted minus exposure found (only SKUs reconciled)."""
     skipped: list[str]
-    """SKUs with a push in flight: reconciled on a later pass."""
+    """SKUs with a push in flight during the read: reconciled on a later pass."""
 
 
 async def reconcile_channel(
@@ -44,20 +47,29 @@ async def reconcile_channel(
 ) -> ReconcileReport:
     """S-6: one reconciliation pass over a channel (its quantities and recent orders)."""
     with reading(ctx.engine) as connection:
-        listings = {
-            str(row.external_ref): str(row.sku)
-            for row in connection.execute(
-                select(channel_listings.c.sku, channel_listings.c.external_ref).where(
+        rows = list(
+            connection.execute(
+                select(
+                    channel_listings.c.sku,
+                    channel_listings.c.external_ref,
+                    channel_listings.c.pushes_sent,
+                    channel_listings.c.inflight_version,
+                ).where(
                     channel_listings.c.channel == channel,
                     channel_listings.c.external_ref.is_not(None),
                 )
             )
-        }
+        )
+    listings = {str(row.external_ref): str(row.sku) for row in rows}
+    # A push in flight now may land before or after the read: such a SKU waits for a later pass.
+    pushes_sent = {
+        str(row.sku): int(row.pushes_sent) if row.inflight_version == 0 else NOT_SETTLED
+        for row in rows
+    }
     if not listings or not adapter.capabilities.exact_quantity:
         return ReconcileReport(channel, 0, 0, {}, sorted(listings.values()))
     read = await adapter.read_quantities(sorted(listings))
     read_at = datetime.now(UTC)
-    read_at_hub = ctx.clock.now()
     recent = await adapter.recent_orders(
         since - timedelta(seconds=settings.reconcile_margin_seconds)
     )
@@ -93,7 +105,7 @@ async def reconcile_channel(
             sku,
             read[sku_ref],
             max(0, sold_after.get(sku_ref, 0)),
-            read_at_hub,
+            pushes_sent[sku],
         )
         if result is None:
             skipped.append(sku)

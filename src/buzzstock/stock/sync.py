@@ -12,19 +12,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
 
 from buzzstock.catalog.store import channels
-from buzzstock.channels.base import ChannelAdapter, Platform
+from buzzstock.channels.base import ChannelAdapter, Platform, PushOutcome
 from buzzstock.channels.latency import summarize_sync_latency
 from buzzstock.channels.registry import build_adapter
 from buzzstock.channels.settings import ChannelSettings
 from buzzstock.core.context import Context
 from buzzstock.core.db import reading
 from buzzstock.core.errors import InvalidInput, NotFound
-from buzzstock.stock.allotment import PushAnswer, claim_pushes, record_push_outcomes
+from buzzstock.stock.allotment import PushAnswer, PushTask, claim_pushes, record_push_outcomes
 from buzzstock.stock.store import channel_listings
 from buzzstock.stock.sync_settings import SyncSettings
 from buzzstock.stock.sync_store import channel_sync_samples
@@ -61,37 +62,71 @@ def adapter_for(
     return build_adapter(Platform(platform), config, settings)
 
 
+@dataclass(frozen=True)
+class PushRound:
+    sent: int
+    blind_acknowledged: int
+    """Blind sets the channel acknowledged: the display they overwrote is still counted
+    until a reconciliation reads the channel back."""
+
+
+def raise_by(task: PushTask, adapter: ChannelAdapter) -> int | None:
+    """S-6: the delta to send instead of an absolute value: a raise on a platform that adds
+    deltas lands whatever sold meanwhile (its exposure is the same as the compare-and-swap
+    raise it replaces). None: push the absolute value."""
+    if (
+        adapter.capabilities.delta_adjust
+        and task.expected is not None
+        and task.value > task.expected
+    ):
+        return task.value - task.expected
+    return None
+
+
 async def push_once(
     ctx: Context, channel: str, adapter: ChannelAdapter, settings: SyncSettings
-) -> int:
+) -> PushRound:
     """Claim and send the channel's due pushes once, then record every answer in one
-    transaction; returns how many were sent."""
+    transaction."""
     tasks = await asyncio.to_thread(claim_pushes, ctx, channel, settings)
     if not tasks:
-        return 0
+        return PushRound(0, 0)
+    deltas = [raise_by(task, adapter) for task in tasks]
     results = await asyncio.gather(
         *(
             adapter.set_quantity(
                 task.sku_ref, task.value, expected_previous=task.expected, push_id=task.push_id
             )
-            for task in tasks
+            if delta is None
+            else adapter.adjust_quantity(task.sku_ref, delta, push_id=task.push_id)
+            for task, delta in zip(tasks, deltas, strict=True)
         )
     )
     answers = [
         (
             task,
             PushAnswer(
-                result.outcome.value, result.observed_quantity, result.retry_after, result.detail
+                result.outcome.value,
+                result.observed_quantity,
+                result.retry_after,
+                result.detail,
+                adjusted_by=delta,
             ),
         )
-        for task, result in zip(tasks, results, strict=True)
+        for task, result, delta in zip(tasks, results, deltas, strict=True)
     ]
     await asyncio.to_thread(record_push_outcomes, ctx, answers, settings)
-    return len(tasks)
+    blind = sum(
+        task.expected is None and answer.outcome == PushOutcome.ACKNOWLEDGED.value
+        for task, answer in answers
+    )
+    return PushRound(len(tasks), blind)
 
 
 class PushWorker:
-    """Runs ``push_once`` for one channel until stopped; ``poke`` wakes it after a change."""
+    """Runs ``push_once`` for one channel until stopped; ``poke`` wakes it after a change.
+    ``blind_acknowledged`` is set whenever the channel acknowledged a blind set (S-6: the
+    reconciliation loop reads the channel back then, to free the overwritten display)."""
 
     def __init__(
         self,
@@ -105,14 +140,17 @@ class PushWorker:
         self.adapter = adapter
         self.settings = settings
         self._wake = asyncio.Event()
+        self.blind_acknowledged = asyncio.Event()
 
     def poke(self) -> None:
         self._wake.set()
 
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
-            sent = await push_once(self.ctx, self.channel, self.adapter, self.settings)
-            if sent:
+            pushed = await push_once(self.ctx, self.channel, self.adapter, self.settings)
+            if pushed.blind_acknowledged:
+                self.blind_acknowledged.set()
+            if pushed.sent:
                 continue
             self._wake.clear()
             with contextlib.suppress(TimeoutError):

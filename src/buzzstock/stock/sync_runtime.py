@@ -1,8 +1,10 @@
 """S-6: the hub's channel-sync background work, for one process or several.
 
-Per channel: a push worker, an inbox processor and a reconciliation pass; for all: order
+Per channel: a push worker, an inbox processor, a reconciliation pass and, for platforms that
+deliver order notifications through a queue (Amazon SQS), a queue intake; for all: order
 confirmation and, during a live sale, velocity re-weighting (S-5) of the SKUs given. Several
-processes may run this over the same channels: pushes and deliveries are claimed under leases.
+processes may run this over the same channels: pushes and deliveries are claimed under leases,
+and a queue hands each message to one receiver at a time.
 """
 
 from __future__ import annotations
@@ -12,22 +14,58 @@ import random
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
+from typing import Protocol, runtime_checkable
 
 from sqlalchemy import select
 
-from buzzstock.channels.base import ChannelAdapter
+from buzzstock.channels.base import ChannelAdapter, InboundNotification
 from buzzstock.channels.settings import ChannelSettings
 from buzzstock.core.context import Context, open_context
 from buzzstock.core.db import reading
 from buzzstock.core.outbox import StopSignal
 from buzzstock.core.settings import Settings
 from buzzstock.stock.booking import confirm_channel_orders
-from buzzstock.stock.inbox import process_inbox
+from buzzstock.stock.inbox import process_inbox, store_notification
 from buzzstock.stock.rebalancing import rebalance
 from buzzstock.stock.reconcile import reconcile_channel
 from buzzstock.stock.store import channel_listings
 from buzzstock.stock.sync import PushWorker, adapter_for
 from buzzstock.stock.sync_settings import SyncSettings
+
+
+@runtime_checkable
+class NotificationQueue(Protocol):
+    """An adapter whose platform queues its order notifications instead of posting webhooks."""
+
+    async def receive_notifications(
+        self, *, max_messages: int = 10, wait_seconds: int = 0
+    ) -> list[InboundNotification]: ...
+
+    async def acknowledge(self, notifications: Sequence[InboundNotification]) -> None: ...
+
+
+async def take_queued_notifications(ctx: Context, channel: str, queue: NotificationQueue) -> int:
+    """S-6: move one batch of queued notifications into the inbox; returns how many were received.
+
+    Each message is stored exactly as a webhook delivery is (once per provider event id) and
+    only then deleted from the queue: a message whose storing failed, or whose process died in
+    between, comes back after the queue's visibility timeout, and a second copy is a duplicate
+    the inbox ignores."""
+    notifications = await queue.receive_notifications()
+    for notification in notifications:
+        await asyncio.to_thread(store_notification, ctx, channel, notification)
+    await queue.acknowledge(notifications)
+    return len(notifications)
+
+
+async def first_of(*events: asyncio.Event, timeout: float) -> None:
+    """Wait until one of ``events`` is set or ``timeout`` seconds have passed."""
+    waiters = [asyncio.create_task(event.wait()) for event in events]
+    try:
+        await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()
 
 
 def listed_channels(ctx: Context) -> list[str]:
@@ -63,6 +101,15 @@ async def hub_loops(
             if not done:
                 await asyncio.sleep(settings.worker_poll_seconds)
 
+    async def queue_loop(code: str, queue: NotificationQueue) -> None:
+        while not stop.is_set():
+            try:
+                received = await take_queued_notifications(ctx, code, queue)
+            except Exception:  # what was not stored stays in the queue and comes back
+                received = 0
+            if not received:
+                await asyncio.sleep(settings.worker_poll_seconds)
+
     async def confirm_loop() -> None:
         while not stop.is_set():
             done = await asyncio.to_thread(confirm_channel_orders, ctx, limit=20)
@@ -78,8 +125,13 @@ async def hub_loops(
 
     async def reconcile_loop(code: str) -> None:
         last = since or datetime.now(UTC)
+        blind_acknowledged = pushers[code].blind_acknowledged
         while not stop.is_set():
-            await asyncio.sleep(settings.reconcile_interval_seconds * (0.75 + rng.random() / 2))
+            interval = settings.reconcile_interval_seconds * (0.75 + rng.random() / 2)
+            await first_of(blind_acknowledged, stop, timeout=interval)
+            if stop.is_set():
+                return
+            blind_acknowledged.clear()
             started = datetime.now(UTC)
             try:
                 await reconcile_channel(ctx, code, adapters[code], last, settings)
@@ -89,6 +141,11 @@ async def hub_loops(
 
     loops = [pusher.run(stop) for pusher in pushers.values()]
     loops += [inbox_loop(code) for code in codes]
+    loops += [
+        queue_loop(code, queue)
+        for code in codes
+        if isinstance(queue := adapters[code], NotificationQueue)
+    ]
     loops.append(confirm_loop())
     if rebalance_skus:
         loops.append(rebalance_loop())

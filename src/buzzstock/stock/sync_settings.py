@@ -28,8 +28,14 @@ class SyncSettings(BaseModel):
     velocity_window_seconds: float = Field(
         3.0, gt=0, description="S-5: window over which a channel's sales velocity is measured."
     )
+    forecast_weight_seconds: float = Field(
+        2.0,
+        gt=0,
+        description="S-5: the seller's forecast of a channel's sales rate counts as this many "
+        "seconds of observed sales.",
+    )
     topup_lead_seconds: float = Field(
-        5.0,
+        3.0,
         gt=0,
         description="S-5/S-6: top a channel up when its display would last less than this "
         "(push and acknowledgement time).",
@@ -41,11 +47,11 @@ class SyncSettings(BaseModel):
         5, ge=1, description="S-5: smallest display a selling channel is topped up to."
     )
     initial_channel_share: float = Field(
-        0.9,
+        1.0,
         gt=0,
         le=1,
-        description="S-3/S-5: share of a region's quota published to its channels at the start; "
-        "the rest follows velocity.",
+        description="S-3/S-5: share of the free units published to the channels at the start, "
+        "by forecast; the rest is held back for velocity top-ups.",
     )
     reconcile_interval_seconds: float = Field(
         1.5, gt=0, description="S-6: time between two reconciliation passes of a channel."

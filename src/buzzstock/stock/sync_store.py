@@ -41,6 +41,7 @@ LISTING_COLUMNS = (
     Column("failed_version", BigInteger, nullable=False, default=0, server_default="0"),
     Column("last_error", Text),
     Column("pushes_sent", Integer, nullable=False, default=0, server_default="0"),
+    Column("forecast_rate", Float),
     Column("changes", Integer, nullable=False, default=0, server_default="0"),
     Column("reconciled_at", DateTime(timezone=True)),
     Column("drift_units", Integer, nullable=False, default=0, server_default="0"),

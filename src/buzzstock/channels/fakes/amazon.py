@@ -225,6 +225,18 @@ class AmazonFake(PlatformFake):
             handle = payload.get("ReceiptHandle")
             self.queue = [m for m in self.queue if m.receipt_handle != handle]
             return JSONResponse({}, media_type=SQS_CONTENT_TYPE)
+        if target == "AmazonSQS.DeleteMessageBatch":
+            entries = payload.get("Entries") or []
+            if not 1 <= len(entries) <= 10:
+                return problem(
+                    400, {"__type": "AWS.SimpleQueueService.TooManyEntriesInBatchRequest"}
+                )
+            handles = {entry["ReceiptHandle"] for entry in entries}
+            self.queue = [m for m in self.queue if m.receipt_handle not in handles]
+            return JSONResponse(
+                {"Successful": [{"Id": entry["Id"]} for entry in entries], "Failed": []},
+                media_type=SQS_CONTENT_TYPE,
+            )
         return problem(400, {"__type": "InvalidAction"})
 
     def notification(self, event: FakeEvent) -> str:

@@ -117,6 +117,13 @@ class FakeShop:
             self.quantities[sku_ref] = quantity
             self.updates.append(ReceivedUpdate(sku_ref, quantity, received_at, time.monotonic()))
 
+    def adjust(self, sku_ref: str, delta: int, received_at: float) -> None:
+        """Add ``delta`` to the shown quantity (it may go below zero, selling nothing then)."""
+        with self.lock:
+            quantity = self.quantities.get(sku_ref, 0) + delta
+            self.quantities[sku_ref] = quantity
+            self.updates.append(ReceivedUpdate(sku_ref, quantity, received_at, time.monotonic()))
+
     def compare_and_set(
         self, sku_ref: str, expected: int | None, quantity: int, received_at: float
     ) -> int | None:

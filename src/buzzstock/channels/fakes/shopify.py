@@ -7,6 +7,7 @@ import json
 import re
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from starlette.applications import Starlette
@@ -100,7 +101,15 @@ class ShopifyFake(OrderEmitter):
         variables: dict[str, Any] = payload.get("variables") or {}
         if "inventorySetQuantities" in query:
             data: dict[str, Any] = {
-                "inventorySetQuantities": await self._set_quantities(variables, started)
+                "inventorySetQuantities": await self._idempotent_mutation(
+                    variables, started, self._set_quantities
+                )
+            }
+        elif "inventoryAdjustQuantities" in query:
+            data = {
+                "inventoryAdjustQuantities": await self._idempotent_mutation(
+                    variables, started, self._adjust_quantities
+                )
             }
         elif "productVariant(" in query:
             data = {"productVariant": self._variant(variables["id"])}
@@ -130,7 +139,14 @@ class ShopifyFake(OrderEmitter):
             },
         }
 
-    async def _set_quantities(self, variables: dict[str, Any], started: float) -> dict[str, Any]:
+    async def _idempotent_mutation(
+        self,
+        variables: dict[str, Any],
+        started: float,
+        apply: Callable[[dict[str, Any], float], Awaitable[list[dict[str, Any]]]],
+    ) -> dict[str, Any]:
+        """``@idempotent(key:)``: required; a repeat returns the first answer, a key reused with
+        other parameters is refused. ``apply`` returns the user errors (empty when applied)."""
         key = variables.get("idempotencyKey")
         if key is None:
             return {
@@ -156,16 +172,58 @@ class ShopifyFake(OrderEmitter):
                 }
             answer: dict[str, Any] = stored["answer"]
             return answer
-        spec = variables["input"]
-        errors: list[dict[str, Any]] = []
-        if spec.get("name") != "available":
-            errors.append(
-                {
-                    "code": "INVALID_NAME",
-                    "field": ["input", "name"],
-                    "message": "The quantity name must be either 'available' or 'on_hand'.",
-                }
-            )
+        errors = await apply(variables["input"], started)
+        answer = {
+            "inventoryAdjustmentGroup": None
+            if errors
+            else {"id": f"gid://shopify/InventoryAdjustmentGroup/{self.shop.next_id()}"},
+            "userErrors": errors,
+        }
+        self._idempotent[key] = {"fingerprint": fingerprint, "answer": answer}
+        return answer
+
+    @staticmethod
+    def _name_errors(spec: dict[str, Any]) -> list[dict[str, Any]]:
+        if spec.get("name") == "available":
+            return []
+        return [
+            {
+                "code": "INVALID_NAME",
+                "field": ["input", "name"],
+                "message": "The quantity name must be either 'available' or 'on_hand'.",
+            }
+        ]
+
+    def _location_error(self, entry: dict[str, Any], path: list[str]) -> dict[str, Any] | None:
+        if entry.get("locationId") == self.location_id:
+            return None
+        return {
+            "code": "INVALID_LOCATION",
+            "field": [*path, "locationId"],
+            "message": "location not found",
+        }
+
+    async def _adjust_quantities(
+        self, spec: dict[str, Any], started: float
+    ) -> list[dict[str, Any]]:
+        errors = self._name_errors(spec)
+        for index, entry in enumerate(spec.get("changes", [])):
+            path = ["input", "changes", str(index)]
+            if (location := self._location_error(entry, path)) is not None:
+                errors.append(location)
+            elif not isinstance(entry.get("delta"), int):
+                errors.append(
+                    {"code": None, "field": [*path, "delta"], "message": "delta must be an integer"}
+                )
+        if errors:
+            return errors
+        await asyncio.sleep(self.shop.ack_delay())
+        for entry in spec["changes"]:
+            self.shop.adjust(variant_of_item(entry["inventoryItemId"]), entry["delta"], started)
+        return []
+
+    async def _set_quantities(self, spec: dict[str, Any], started: float) -> list[dict[str, Any]]:
+        errors = self._name_errors(spec)
         for index, entry in enumerate(spec.get("quantities", [])):
             if "changeFromQuantity" not in entry:
                 errors.append(
@@ -175,14 +233,10 @@ class ShopifyFake(OrderEmitter):
                         "message": "changeFromQuantity must be given (null to opt out)",
                     }
                 )
-            elif entry.get("locationId") != self.location_id:
-                errors.append(
-                    {
-                        "code": "INVALID_LOCATION",
-                        "field": ["input", "quantities", str(index), "locationId"],
-                        "message": "location not found",
-                    }
-                )
+            elif (
+                location := self._location_error(entry, ["input", "quantities", str(index)])
+            ) is not None:
+                errors.append(location)
         if not errors:
             await asyncio.sleep(self.shop.ack_delay())
             for index, entry in enumerate(spec["quantities"]):
@@ -201,14 +255,7 @@ class ShopifyFake(OrderEmitter):
                             "persisted value.",
                         }
                     )
-        answer = {
-            "inventoryAdjustmentGroup": None
-            if errors
-            else {"id": f"gid://shopify/InventoryAdjustmentGroup/{self.shop.next_id()}"},
-            "userErrors": errors,
-        }
-        self._idempotent[key] = {"fingerprint": fingerprint, "answer": answer}
-        return answer
+        return errors
 
     def _orders(self, search: str) -> dict[str, Any]:
         match = re.search(r"updated_at:>'([^']+)'", search)
