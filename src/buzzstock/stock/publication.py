@@ -86,7 +86,7 @@ class ChannelDemand:
     display: int
     """What the hub believes the channel shows now."""
     rate: float
-    """Units per second the channel is selling at (measured velocity)."""
+    """Units per second the channel sells at (``rebalancing.sales_rate``)."""
     pending: bool
     """A push is waiting or in flight: do not stack another change on it."""
     compare_and_swap: bool = False
@@ -129,11 +129,8 @@ def plan_allotments(
     (what a push takes to land, plus the webhook delay) is topped up to the horizon's worth of
     its own sales: from its region's free quota, then the elastic pool; regions holding more
     than their own channels need over the horizon lend the rest to the elastic pool. When the
-    pool is short, the channel running dry soonest is served first; when it is empty,
-    compare-and-swap channels
-    holding more than the horizon (plus a lead time) by a rate measured over a whole window
-    are lowered to it, so their units can move to the starving ones (a blind lowering would
-    need units of its own until the next reconciliation, and an early rate is mostly noise).
+    pool is short, the channel running dry soonest is served first; when it is empty, some
+    channels are lowered (``_lowerings``) so their units can move to the starving ones.
     """
     selling = [demand for demand in demands if demand.rate > 0]
     total_rate = sum(demand.rate for demand in selling)
@@ -166,17 +163,31 @@ def plan_allotments(
     if any(granted.get(channel, 0) < units for channel, units in wanted.items()):
         keep_seconds = max(horizon, lead_seconds)
         for demand in selling:
-            keep = max(min_units, math.ceil(demand.rate * keep_seconds))
-            if (
-                demand.compare_and_swap
-                and demand.rate_settled
-                and not demand.pending
-                and demand.channel not in displays
-                and demand.seconds_left > keep_seconds + lead_seconds
-                and demand.display - keep >= min_units
-            ):
-                displays[demand.channel] = keep
+            if demand.channel not in displays:
+                lowered = _lowering(demand, keep_seconds, lead_seconds, min_units)
+                if lowered is not None:
+                    displays[demand.channel] = lowered
     return AllotmentPlan(displays, to_elastic)
+
+
+def _lowering(
+    demand: ChannelDemand, keep_seconds: float, lead_seconds: float, min_units: int
+) -> int | None:
+    """S-5: the display to lower a channel holding far more than it sells to, or None.
+
+    Only compare-and-swap channels, whose units come back on acknowledgement (a blind
+    lowering would need units of its own until the next reconciliation), and only on a rate
+    measured over a whole window (an early rate is mostly noise)."""
+    keep = max(min_units, math.ceil(demand.rate * keep_seconds))
+    if (
+        demand.compare_and_swap
+        and demand.rate_settled
+        and not demand.pending
+        and demand.seconds_left > keep_seconds + lead_seconds
+        and demand.display - keep >= min_units
+    ):
+        return keep
+    return None
 
 
 def _grant(
