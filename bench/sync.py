@@ -48,7 +48,8 @@ from buzzstock.channels.settings import ChannelSettings
 from buzzstock.core.context import open_context
 from buzzstock.core.settings import Settings
 from buzzstock.stock.allotment import connect_listing, publish, publish_many
-from buzzstock.stock.livesale import LiveSaleConfig, run_livesale
+from buzzstock.stock.livesale import run_livesale
+from buzzstock.stock.livesale_buyers import LiveSaleConfig
 from buzzstock.stock.pool import receive, set_quotas
 from buzzstock.stock.sync import PushWorker, adapter_for
 from buzzstock.stock.sync_settings import SyncSettings

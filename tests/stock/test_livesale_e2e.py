@@ -9,7 +9,8 @@ import asyncio
 from buzzstock.core.context import open_context
 from buzzstock.core.settings import Settings
 from buzzstock.stock import ledger
-from buzzstock.stock.livesale import FAKE_KINDS, LiveSaleConfig, plan_channels, run_hub
+from buzzstock.stock.livesale import run_hub
+from buzzstock.stock.livesale_buyers import FAKE_KINDS, LiveSaleConfig, plan_channels
 
 
 def test_live_sale_through_the_hub_oversells_nothing(database_url: str) -> None:

@@ -17,7 +17,8 @@ from rich.table import Table
 from buzzstock.core.context import open_context
 from buzzstock.core.outbox import StopSignal
 from buzzstock.core.settings import Settings, load_settings
-from buzzstock.stock.livesale import LiveSaleConfig, run_livesale
+from buzzstock.stock.livesale import run_livesale
+from buzzstock.stock.livesale_buyers import LiveSaleConfig
 from buzzstock.stock.sync_runtime import run_sync_worker
 
 console = Console()
