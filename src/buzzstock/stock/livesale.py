@@ -278,6 +278,7 @@ async def _run_hub(
                                 shuffle=True,
                                 rng=rng,
                                 client=client,
+                                concurrency=config.webhook_concurrency,
                             )
                             deliveries += len(statuses)
                         if finished:

@@ -65,6 +65,8 @@ class LiveSaleConfig:
     duplicate_share: float = 0.3
     webhook_delay_seconds: float = 0.6
     """Deliveries leave each fake in batches every 0.1 s to this many seconds."""
+    webhook_concurrency: int = 8
+    """Deliveries one platform has in flight at once (none waits for the previous answer)."""
     worker_processes: int = 1
     """Hub worker processes (push workers, inbox processors); the API runs in one more."""
     database_url: str | None = None

@@ -92,9 +92,14 @@ def rebalance(ctx: Context, sku: str, settings: SyncSettings = SyncSettings()) -
             move_quota(ctx, sku, region, ELASTIC, units, reason="velocity:S-5")
         except InsufficientStock:
             continue
+    published = {}
     for channel, units in sorted(plan.displays.items()):
-        publish(ctx, channel, sku, units)
-    return plan.displays
+        try:
+            publish(ctx, channel, sku, units)
+        except InsufficientStock:  # a sale took the units since the plan: the next round sees it
+            continue
+        published[channel] = units
+    return published
 
 
 def sales_rate(units: int, seconds: float, forecast: float | None, settings: SyncSettings) -> float:

@@ -10,6 +10,7 @@ and a queue hands each message to one receiver at a time.
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -31,6 +32,8 @@ from buzzstock.stock.reconcile import reconcile_channel
 from buzzstock.stock.store import channel_listings
 from buzzstock.stock.sync import PushWorker, adapter_for
 from buzzstock.stock.sync_settings import SyncSettings
+
+logger = logging.getLogger(__name__)
 
 
 @runtime_checkable
@@ -118,7 +121,10 @@ async def hub_loops(
     async def rebalance_loop() -> None:
         while not stop.is_set():
             for sku in rebalance_skus:
-                await asyncio.to_thread(rebalance, ctx, sku, settings)
+                try:
+                    await asyncio.to_thread(rebalance, ctx, sku, settings)
+                except Exception:  # one failed round must not stop the sync; the next re-plans
+                    logger.exception("re-weighting %s failed", sku)
             for pusher in pushers.values():
                 pusher.poke()
             await asyncio.sleep(settings.rebalance_interval_seconds)

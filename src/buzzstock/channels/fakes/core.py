@@ -225,9 +225,11 @@ class OrderEmitter(PlatformFake):
         shuffle: bool = False,
         rng: random.Random | None = None,
         client: httpx.AsyncClient | None = None,
+        concurrency: int = 1,
     ) -> list[int]:
-        """POST every pending event; ``duplicates`` is the share delivered twice. Returns the
-        HTTP status of each delivery."""
+        """POST every pending event; ``duplicates`` is the share delivered twice, and up to
+        ``concurrency`` deliveries are in flight at once (platforms do not wait for one
+        delivery's answer before sending the next). Returns the HTTP status of each delivery."""
         chooser = rng or random.Random(0)
         deliveries: list[tuple[dict[str, str], bytes]] = []
         for event in self.shop.take_events():
@@ -239,12 +241,15 @@ class OrderEmitter(PlatformFake):
             chooser.shuffle(deliveries)
         owned = client is None
         http = client or httpx.AsyncClient(timeout=10.0)
-        try:
-            statuses = []
-            for headers, body in deliveries:
+        slots = asyncio.Semaphore(max(1, concurrency))
+
+        async def post(headers: dict[str, str], body: bytes) -> int:
+            async with slots:
                 response = await http.post(target_url, content=body, headers=headers)
-                statuses.append(response.status_code)
-            return statuses
+                return response.status_code
+
+        try:
+            return list(await asyncio.gather(*(post(h, b) for h, b in deliveries)))
         finally:
             if owned:
                 await http.aclose()
