@@ -122,3 +122,30 @@ def test_get_orders_polling_fallback(fake: AmazonFake) -> None:
         return [(o.channel_order_id, o.sku_ref, o.quantity, o.status) for o in orders]
 
     assert asyncio.run(scenario()) == [(order.order_id, "BZ-RED-L", 1, OrderStatus.CREATED)]
+
+
+def test_the_poll_fetches_lines_only_of_orders_the_hub_has_not_booked(fake: AmazonFake) -> None:
+    """getOrderItems allows 0.5 requests/s: a live sale's orders, already booked from the
+    queue, must not be fetched again one by one."""
+    since = datetime.now(UTC) - timedelta(minutes=1)
+    known_order = fake.shop.sell("BZ-RED-M", 2)
+    new_order = fake.shop.sell("BZ-RED-M", 1)
+    assert known_order is not None and new_order is not None
+    fake.shop.cancel(known_order.order_id)
+
+    async def scenario() -> tuple[list[tuple[str, int, OrderStatus]], int]:
+        adapter = adapter_for(fake)
+        before = fake.shop.requests
+        orders = await adapter.recent_orders(since, known={known_order.order_id: {"BZ-RED-M": 2}})
+        calls = fake.shop.requests - before
+        await adapter.aclose()
+        return sorted((o.channel_order_id, o.quantity, o.status) for o in orders), calls
+
+    orders, calls = asyncio.run(scenario())
+    assert orders == sorted(
+        [
+            (known_order.order_id, 2, OrderStatus.CANCELLED),
+            (new_order.order_id, 1, OrderStatus.CREATED),
+        ]
+    )
+    assert calls == 2, "getOrders, then getOrderItems of the new order only"

@@ -208,7 +208,9 @@ class AmazonAdapter(ChannelAdapter):
                     found[sku_ref] = int(entry.get("quantity", 0))
         return found
 
-    async def recent_orders(self, since: datetime) -> list[ChannelOrder]:
+    async def recent_orders(
+        self, since: datetime, *, known: Mapping[str, Mapping[str, int]] | None = None
+    ) -> list[ChannelOrder]:
         """The polling fallback: ``getOrders`` with ``LastUpdatedAfter``, then the order items."""
         params: dict[str, str] = {
             "MarketplaceIds": self.config.marketplace_id,
@@ -228,13 +230,7 @@ class AmazonAdapter(ChannelAdapter):
         result: list[ChannelOrder] = []
         for order in headers:
             order_id = str(order["AmazonOrderId"])
-            items_body = await self.transport.json(
-                "GET", f"/orders/v0/orders/{order_id}/orderItems", retry_throttled=True
-            )
-            totals: dict[str, int] = {}
-            for item in (items_body.get("payload") or {}).get("OrderItems") or []:
-                sku = str(item["SellerSKU"])
-                totals[sku] = totals.get(sku, 0) + int(item.get("QuantityOrdered", 0))
+            totals = dict((known or {}).get(order_id) or {}) or await self._order_items(order_id)
             status = (
                 OrderStatus.CANCELLED
                 if order.get("OrderStatus") == "Canceled"
@@ -254,6 +250,18 @@ class AmazonAdapter(ChannelAdapter):
                 if units > 0
             )
         return result
+
+    async def _order_items(self, order_id: str) -> dict[str, int]:
+        """Units per seller SKU of one order (``getOrderItems``: 0.5 requests/s at Amazon, so
+        the poll only asks for orders the hub has not booked yet)."""
+        items_body = await self.transport.json(
+            "GET", f"/orders/v0/orders/{order_id}/orderItems", retry_throttled=True
+        )
+        totals: dict[str, int] = {}
+        for item in (items_body.get("payload") or {}).get("OrderItems") or []:
+            sku = str(item["SellerSKU"])
+            totals[sku] = totals.get(sku, 0) + int(item.get("QuantityOrdered", 0))
+        return totals
 
     async def _sqs(self, action: str, payload: Mapping[str, Any]) -> dict[str, Any]:
         body = json.dumps(payload).encode()

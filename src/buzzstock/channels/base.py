@@ -203,8 +203,14 @@ class ChannelAdapter(ABC):
         """The quantities the channel currently holds (reconciliation)."""
 
     @abstractmethod
-    async def recent_orders(self, since: datetime) -> list[ChannelOrder]:
-        """Orders created or changed since ``since`` (reconciliation and polling fallback)."""
+    async def recent_orders(
+        self, since: datetime, *, known: Mapping[str, Mapping[str, int]] | None = None
+    ) -> list[ChannelOrder]:
+        """Orders created or changed since ``since`` (reconciliation and polling fallback).
+
+        ``known`` maps order ids the hub has already booked to their lines (SKU ref -> units):
+        an adapter that must fetch each order's lines separately (Amazon's ``getOrderItems``)
+        uses them instead, and only fetches what is new."""
 
     def parse_webhook(
         self, headers: Mapping[str, str], body: bytes, *, url: str, now: datetime

@@ -135,7 +135,9 @@ class GenericShopAdapter(ChannelAdapter):
                 found[str(item["sku"])] = int(item["quantity"])
         return found
 
-    async def recent_orders(self, since: datetime) -> list[ChannelOrder]:
+    async def recent_orders(
+        self, since: datetime, *, known: Mapping[str, Mapping[str, int]] | None = None
+    ) -> list[ChannelOrder]:
         body = await self.transport.json(
             "GET",
             "/orders",

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import base64
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import ClassVar
 
@@ -174,7 +174,9 @@ class GoogleMerchantAdapter(ChannelAdapter):
                 found[offer_id] = 1 if availability == IN_STOCK else 0
         return found
 
-    async def recent_orders(self, since: datetime) -> list[ChannelOrder]:
+    async def recent_orders(
+        self, since: datetime, *, known: Mapping[str, Mapping[str, int]] | None = None
+    ) -> list[ChannelOrder]:
         """No orders here: YouTube / Google checkout runs on the merchant's own store."""
         return []
 

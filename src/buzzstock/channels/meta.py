@@ -138,7 +138,9 @@ class MetaCatalogAdapter(ChannelAdapter):
                     found[str(product["retailer_id"])] = int(product["inventory"])
         return found
 
-    async def recent_orders(self, since: datetime) -> list[ChannelOrder]:
+    async def recent_orders(
+        self, since: datetime, *, known: Mapping[str, Mapping[str, int]] | None = None
+    ) -> list[ChannelOrder]:
         """None: Meta checkout ended; orders arrive through the linked storefront."""
         return []
 

@@ -211,7 +211,9 @@ class ShopeeAdapter(ChannelAdapter):
                 )
         return result
 
-    async def recent_orders(self, since: datetime) -> list[ChannelOrder]:
+    async def recent_orders(
+        self, since: datetime, *, known: Mapping[str, Mapping[str, int]] | None = None
+    ) -> list[ChannelOrder]:
         order_sns: list[str] = []
         cursor = ""
         time_to = int(self._epoch_clock())

@@ -321,7 +321,9 @@ class ShopifyAdapter(ChannelAdapter):
                         found[by_gid[node["id"]]] = int(entry["quantity"])
         return found
 
-    async def recent_orders(self, since: datetime) -> list[ChannelOrder]:
+    async def recent_orders(
+        self, since: datetime, *, known: Mapping[str, Mapping[str, int]] | None = None
+    ) -> list[ChannelOrder]:
         orders: list[ChannelOrder] = []
         cursor: str | None = None
         search = f"updated_at:>'{since.isoformat()}'"

@@ -190,7 +190,9 @@ class TikTokShopAdapter(ChannelAdapter):
             )
         return result
 
-    async def recent_orders(self, since: datetime) -> list[ChannelOrder]:
+    async def recent_orders(
+        self, since: datetime, *, known: Mapping[str, Mapping[str, int]] | None = None
+    ) -> list[ChannelOrder]:
         orders: list[Mapping[str, Any]] = []
         token: str | None = None
         while True:

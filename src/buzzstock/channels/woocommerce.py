@@ -197,7 +197,9 @@ class WooCommerceAdapter(ChannelAdapter):
                     found[ref] = int(variation["stock_quantity"])
         return found
 
-    async def recent_orders(self, since: datetime) -> list[ChannelOrder]:
+    async def recent_orders(
+        self, since: datetime, *, known: Mapping[str, Mapping[str, int]] | None = None
+    ) -> list[ChannelOrder]:
         result: list[ChannelOrder] = []
         page = 1
         while True:

@@ -23,6 +23,9 @@ from buzzstock.stock.store import channel_listings
 from buzzstock.stock.sync_settings import SyncSettings
 from buzzstock.stock.sync_store import channel_order_lines
 
+KNOWN_LINES_AGE = timedelta(hours=1)
+"""Booked orders this old are handed to the poll as known (an older order that changes now,
+say cancelled, has its lines fetched again)."""
 NOT_SETTLED = -1
 """Stands for the push count of a listing with a push in flight: it never matches."""
 
@@ -68,11 +71,13 @@ async def reconcile_channel(
     }
     if not listings or not adapter.capabilities.exact_quantity:
         return ReconcileReport(channel, 0, 0, {}, sorted(listings.values()))
+    window_start = since - timedelta(seconds=settings.reconcile_margin_seconds)
+    already_booked = await asyncio.to_thread(
+        _booked_lines, ctx, channel, window_start - KNOWN_LINES_AGE
+    )
     read = await adapter.read_quantities(sorted(listings))
     read_at = datetime.now(UTC)
-    recent = await adapter.recent_orders(
-        since - timedelta(seconds=settings.reconcile_margin_seconds)
-    )
+    recent = await adapter.recent_orders(window_start, known=already_booked)
     sold_after: dict[str, int] = {}
     known = await asyncio.to_thread(_known_effects, ctx, channel, recent)
     new_lines = []
@@ -112,6 +117,24 @@ async def reconcile_channel(
         else:
             drift[sku] = result
     return ReconcileReport(channel, len(recent), booked, drift, skipped)
+
+
+def _booked_lines(ctx: Context, channel: str, since: datetime) -> dict[str, dict[str, int]]:
+    """Lines of the channel's orders booked since ``since``: order id -> SKU ref -> units."""
+    lines: dict[str, dict[str, int]] = {}
+    with reading(ctx.engine) as connection:
+        for row in connection.execute(
+            select(
+                channel_order_lines.c.order_id,
+                channel_order_lines.c.sku_ref,
+                channel_order_lines.c.quantity,
+            ).where(
+                channel_order_lines.c.channel == channel,
+                channel_order_lines.c.occurred_at >= since,
+            )
+        ):
+            lines.setdefault(str(row.order_id), {})[str(row.sku_ref)] = int(row.quantity)
+    return lines
 
 
 def _known_effects(
