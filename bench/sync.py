@@ -30,6 +30,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
@@ -139,6 +140,8 @@ def measure_pushes(
         )
 
         async def run() -> dict[Change, tuple[float, float]]:
+            # As in the sync worker: database calls wait in threads, one pool for all of them.
+            asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor(max_workers=32))
             adapters = [adapter_for(ctx, channel.code, channel_settings) for channel in channels]
             workers = [
                 PushWorker(ctx, channel.code, adapter, settings)

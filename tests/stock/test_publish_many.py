@@ -23,16 +23,11 @@ from buzzstock.core.errors import InvalidInput, NotFound
 from buzzstock.core.events import outbox_events
 from buzzstock.core.ids import new_id
 from buzzstock.stock import ledger
-from buzzstock.stock.allotment import (
-    PushTask,
-    claim_pushes,
-    connect_listing,
-    publish,
-    publish_many,
-    record_push_outcome,
-)
+from buzzstock.stock.allotment import connect_listing, publish, publish_many
 from buzzstock.stock.pool import receive, set_quotas
 from buzzstock.stock.publication import channel_bucket
+from buzzstock.stock.push_answers import record_push_outcome
+from buzzstock.stock.push_claims import PushTask, claim_pushes
 from buzzstock.stock.store import channel_listings, quota_buckets, stock_ledger, stock_levels
 
 CAS_CHANNELS = ("shop-a", "shop-b")

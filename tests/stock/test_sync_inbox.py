@@ -33,9 +33,11 @@ from buzzstock.core import auth
 from buzzstock.core.context import Context
 from buzzstock.core.db import reading
 from buzzstock.stock import ledger
-from buzzstock.stock.allotment import claim_pushes, connect_listing, publish, record_push_outcome
+from buzzstock.stock.allotment import connect_listing, publish
 from buzzstock.stock.inbox import process_inbox
 from buzzstock.stock.pool import receive, set_quotas
+from buzzstock.stock.push_answers import record_push_outcome
+from buzzstock.stock.push_claims import claim_pushes
 from buzzstock.stock.reconcile import reconcile_channel
 from buzzstock.stock.store import channel_listings, quota_buckets, reservations
 from buzzstock.stock.sync import adapter_for, push_once

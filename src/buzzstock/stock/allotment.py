@@ -1,12 +1,19 @@
-"""Channel listings, publication through the push lane and reconciliation (S-1, S-3, S-6).
+"""Channel listings, publication into the push lane and reconciliation (S-1, S-3, S-6).
 
 Every use case is one transaction taking rows in one order: the channel order line, the
 channel listing, the quota buckets (``model.bucket_lock_order``), warehouse levels, capacity,
 then the SKU pool through ``ledger.append``; every bucket change appends its ledger rows. A
-transaction over several SKUs (a channel's claims, a batch publication) takes them SKU by SKU
-in name order, each SKU's listings by channel, so two of them never wait on each other in a
-cycle. Exposure arithmetic is in ``publication`` (pure); moving allotments between channels,
-regions and pools (opening a sale, velocity top-ups, sub-pools, time-zone moves) is in
+transaction over several SKUs (a batch publication, a booking batch) takes them SKU by SKU in
+name order, each SKU's listings by channel, so two of them never wait on each other in a
+cycle. The push path (a channel's claims and answers: ``push_claims``, ``push_answers``)
+locks all its listings first, in that order, with one statement, then takes the quota rows it
+needs without waiting for them (SKIP LOCKED on PostgreSQL): it never waits for a SKU's rows
+while holding a later SKU's listing. A SKU whose rows were held is finished by a later
+transaction that waits only in the hub's order (a claim's cover right away, a release in
+``settle_listings``).
+
+Exposure arithmetic is in ``publication`` (pure); moving allotments between channels, regions
+and pools (opening a sale, velocity top-ups, sub-pools, time-zone moves) is in
 ``rebalancing``.
 """
 
@@ -15,25 +22,23 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, insert, select, update
 
-from buzzstock.core.clock import as_utc
 from buzzstock.core.context import Context
-from buzzstock.core.db import reading
 from buzzstock.core.errors import InsufficientStock, InvalidInput, NotFound
 from buzzstock.core.events import record_event
 from buzzstock.core.ids import new_id
-from buzzstock.stock import ledger
+from buzzstock.stock import (
+    ledger,
+    sync_store,  # noqa: F401  (adds the sync columns to channel_listings)
+)
 from buzzstock.stock.model import Movement, bucket_lock_order
 from buzzstock.stock.publication import (
     believed_display,
     channel_bucket,
-    exposure_after_ack,
-    exposure_after_refusal,
-    largest_coverable_value,
     push_extra,
     reconciled_exposure,
     surplus_units,
@@ -41,21 +46,6 @@ from buzzstock.stock.publication import (
 from buzzstock.stock.reservations import channel_region
 from buzzstock.stock.rows import change_bucket, ensure_bucket, ensure_pool
 from buzzstock.stock.store import ELASTIC, channel_listings, quota_buckets
-from buzzstock.stock.sync_settings import SyncSettings
-from buzzstock.stock.sync_store import channel_sync_samples
-
-
-@dataclass(frozen=True)
-class PushTask:
-    """One claimed push: send ``value`` to the channel, then report the answer."""
-
-    channel: str
-    sku: str
-    sku_ref: str
-    value: int
-    expected: int | None
-    version: int
-    push_id: str
 
 
 def connect_listing(
@@ -166,19 +156,29 @@ def _cover(
     return deltas.get(channel_bucket(channel), 0), movements
 
 
+def _release_movements(channel: str, region: str, units: int, ref: str) -> list[Movement]:
+    """The movements giving ``units`` of the channel's allotment back to its region quota."""
+    if units <= 0:
+        return []
+    source = channel_bucket(channel)
+    return [
+        Movement(
+            f"release:{channel}", ref, bucket=bucket, d_limit=-units if bucket == source else units
+        )
+        for bucket in sorted((source, region), key=bucket_lock_order)
+    ]
+
+
 def _release(
     connection: Connection, sku: str, channel: str, region: str, units: int, ref: str
 ) -> list[Movement]:
     """Give allotment units nobody needs back to the channel's region quota."""
-    if units <= 0:
-        return []
-    source = channel_bucket(channel)
-    movements = []
-    for bucket in sorted((source, region), key=bucket_lock_order):
-        delta = -units if bucket == source else units
-        if not change_bucket(connection, sku, bucket, d_limit=delta):
-            raise InsufficientStock(f"allotment {source!r} of {sku!r} changed", rule="S-3")
-        movements.append(Movement(f"release:{channel}", ref, bucket=bucket, d_limit=delta))
+    movements = _release_movements(channel, region, units, ref)
+    for movement in movements:
+        if not change_bucket(connection, sku, str(movement.bucket), d_limit=movement.d_limit):
+            raise InsufficientStock(
+                f"allotment {channel_bucket(channel)!r} of {sku!r} changed", rule="S-3"
+            )
     return movements
 
 
@@ -395,242 +395,6 @@ def _write_lanes(connection: Connection, lanes: list[_Lane], now: datetime) -> N
             for lane in lanes
         ],
     )
-
-
-def claim_pushes(
-    ctx: Context, channel: str, settings: SyncSettings = SyncSettings(), *, limit: int = 20
-) -> list[PushTask]:
-    """S-6: take the channel's due pushes (latest value per SKU) under a lease.
-
-    Before a push leaves, its extra exposure is covered by allotment units; if the pool cannot
-    cover it the value is lowered to what it can (never published beyond what exists).
-    """
-    now = ctx.clock.now()
-    lease = now + timedelta(seconds=settings.push_lease_seconds)
-    tasks: list[PushTask] = []
-    due_query = (
-        select(channel_listings.c.sku)
-        .where(
-            channel_listings.c.channel == channel,
-            channel_listings.c.version > channel_listings.c.acknowledged_version,
-            channel_listings.c.version > channel_listings.c.failed_version,
-            (channel_listings.c.inflight_version == 0) | (channel_listings.c.lease_until < now),
-            (channel_listings.c.next_attempt_at.is_(None))
-            | (channel_listings.c.next_attempt_at <= now),
-        )
-        .order_by(channel_listings.c.sku)
-        .limit(limit)
-    )
-    # An idle worker looks without the write lock; it takes it only when there is work.
-    with reading(ctx.engine) as connection:
-        if connection.execute(due_query).first() is None:
-            return []
-    with ctx.engine.begin() as connection:
-        region = channel_region(ctx, connection, channel)
-        due = list(connection.execute(due_query))
-        for (sku,) in due:
-            listing = _locked_listing(connection, channel, sku)
-            leased = listing.inflight_version != 0 and as_utc(listing.lease_until) >= now
-            if leased or listing.version <= max(
-                listing.acknowledged_version, listing.failed_version
-            ):
-                continue
-            expected = (
-                believed_display(listing.acknowledged_units, listing.sold_since_ack)
-                if listing.compare_and_swap
-                else None
-            )
-            cas = bool(listing.compare_and_swap)
-            value = int(listing.published_units)
-            extra = push_extra(value, expected, cas)
-            ref = new_id("psh")
-            free = _free(connection, sku, channel_bucket(channel))
-            _, movements = _cover(
-                connection, sku, channel, region, listing.exposure_units + extra - free, ref
-            )
-            free = _free(connection, sku, channel_bucket(channel))
-            value = largest_coverable_value(value, expected, cas, free - listing.exposure_units)
-            shown = believed_display(listing.acknowledged_units, listing.sold_since_ack)
-            if shown < listing.published_units and value < shown:
-                # A raise the pool cannot cover yet would go out as a lowering (a blind set
-                # needs its whole value): wait for units instead of emptying a selling channel.
-                connection.execute(
-                    update(channel_listings)
-                    .where(channel_listings.c.channel == channel, channel_listings.c.sku == sku)
-                    .values(next_attempt_at=now + timedelta(seconds=settings.worker_poll_seconds))
-                )
-                if movements:
-                    ledger.append(connection, sku, now, movements)
-                continue
-            extra = push_extra(value, expected, cas)
-            connection.execute(
-                update(channel_listings)
-                .where(channel_listings.c.channel == channel, channel_listings.c.sku == sku)
-                .values(
-                    exposure_units=channel_listings.c.exposure_units + extra,
-                    inflight_version=listing.version,
-                    inflight_units=value,
-                    inflight_expected=expected,
-                    inflight_extra=extra,
-                    inflight_committed_at=listing.committed_at,
-                    lease_until=lease,
-                    pushes_sent=channel_listings.c.pushes_sent + 1,
-                )
-            )
-            if movements:
-                ledger.append(connection, sku, now, movements)
-            tasks.append(
-                PushTask(
-                    channel=channel,
-                    sku=sku,
-                    sku_ref=str(listing.external_ref),
-                    value=value,
-                    expected=expected,
-                    version=int(listing.version),
-                    push_id=f"{channel}:{sku}:{listing.version}:{listing.pushes_sent + 1}",
-                )
-            )
-    return tasks
-
-
-@dataclass(frozen=True)
-class PushAnswer:
-    """A channel's answer to one push."""
-
-    outcome: str
-    """acknowledged, stale, throttled, rejected or unavailable"""
-    observed: int | None = None
-    retry_after: float | None = None
-    detail: str = ""
-    adjusted_by: int | None = None
-    """Sent as a delta (``sync.raise_by``): the channel shows what it had plus this."""
-
-
-def record_push_outcome(
-    ctx: Context,
-    task: PushTask,
-    outcome: str,
-    *,
-    observed: int | None = None,
-    retry_after: float | None = None,
-    detail: str = "",
-    settings: SyncSettings = SyncSettings(),
-) -> None:
-    """S-6: apply a channel's answer to one push (see ``record_push_outcomes``)."""
-    record_push_outcomes(
-        ctx, [(task, PushAnswer(outcome, observed, retry_after, detail))], settings
-    )
-
-
-def record_push_outcomes(
-    ctx: Context,
-    answers: list[tuple[PushTask, PushAnswer]],
-    settings: SyncSettings = SyncSettings(),
-) -> None:
-    """S-6: apply channels' answers to pushes (acknowledged, stale, throttled, rejected,
-    unavailable) in one transaction, SKUs in order; an answer to a push that lost its lease
-    changes nothing but is safe, since the exposure it added stays counted."""
-    now = ctx.clock.now()
-    with ctx.engine.begin() as connection:
-        for task, answer in sorted(answers, key=lambda pair: (pair[0].channel, pair[0].sku)):
-            _apply_answer(ctx, connection, task, answer, settings, now)
-
-
-def _apply_answer(
-    ctx: Context,
-    connection: Connection,
-    task: PushTask,
-    answer: PushAnswer,
-    settings: SyncSettings,
-    now: datetime,
-) -> None:
-    ref = new_id("ack")
-    outcome, observed, retry_after, detail = (
-        answer.outcome,
-        answer.observed,
-        answer.retry_after,
-        answer.detail,
-    )
-    region = channel_region(ctx, connection, task.channel)
-    listing = _locked_listing(connection, task.channel, task.sku)
-    if listing.inflight_version != task.version:
-        return
-    cas = bool(listing.compare_and_swap)
-    extra = int(listing.inflight_extra)
-    values: dict[str, Any] = {
-        "inflight_version": 0,
-        "inflight_extra": 0,
-        "lease_until": None,
-        "updated_at": now,
-    }
-    exposure = int(listing.exposure_units)
-    if outcome == "acknowledged":
-        exposure = exposure_after_ack(exposure, extra, task.value, task.expected, cas)
-        values.update(acknowledged_version=task.version, attempts=0, last_error=None)
-        if answer.adjusted_by is None:
-            values.update(acknowledged_units=task.value, sold_since_ack=0)
-        else:
-            # Sales booked while the delta was in flight stay subtracted from the new display.
-            values["acknowledged_units"] = listing.acknowledged_units + answer.adjusted_by
-        if task.version == listing.version:
-            values["published_units"] = task.value
-        committed = listing.inflight_committed_at or now
-        connection.execute(
-            insert(channel_sync_samples).values(
-                channel=task.channel,
-                sku=task.sku,
-                version=task.version,
-                committed_at=committed,
-                acknowledged_at=now,
-                seconds=max(0.0, (now - as_utc(committed)).total_seconds()),
-            )
-        )
-    elif outcome == "stale":
-        exposure = exposure_after_refusal(exposure, extra)
-        display = observed if observed is not None else 0
-        values.update(sold_since_ack=listing.acknowledged_units - display, next_attempt_at=now)
-    elif outcome == "throttled":
-        exposure = exposure_after_refusal(exposure, extra)
-        values["next_attempt_at"] = now + timedelta(seconds=retry_after or 1.0)
-    elif outcome == "rejected":
-        exposure = exposure_after_refusal(exposure, extra)
-        values.update(failed_version=task.version, last_error=detail[:1000])
-        record_event(
-            connection,
-            "ChannelPushRejected",
-            {"channel": task.channel, "sku": task.sku, "detail": detail, "rule": "S-6"},
-            now,
-        )
-    else:
-        attempts = int(listing.attempts) + 1
-        delay = min(
-            settings.push_backoff_cap_seconds,
-            settings.push_backoff_base_seconds * 2 ** min(attempts, 20),
-        )
-        values.update(
-            attempts=attempts,
-            next_attempt_at=now + timedelta(seconds=delay),
-            last_error=detail[:1000],
-        )
-    values["exposure_units"] = exposure
-    connection.execute(
-        update(channel_listings)
-        .where(channel_listings.c.channel == task.channel, channel_listings.c.sku == task.sku)
-        .values(**values)
-    )
-    after = _locked_listing(connection, task.channel, task.sku)
-    movements = _settle(
-        connection,
-        ctx,
-        task.channel,
-        task.sku,
-        region,
-        exposure,
-        _pending_reserve(after),
-        ref,
-    )
-    if movements:
-        ledger.append(connection, task.sku, now, movements)
 
 
 def apply_reconciliation(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -13,6 +13,7 @@ from sqlalchemy import (
     Connection,
     Engine,
     String,
+    bindparam,
     case,
     cast,
     func,
@@ -169,6 +170,125 @@ def _append_chunk(
         low_alert_active=row.low_alert_active,
         buyer_limit=row.buyer_limit,
     )
+
+
+@dataclass(frozen=True)
+class LockedPool:
+    """A pool row this transaction locked (``lock_pools``): its chain head and totals."""
+
+    seq: int
+    head: str
+    units_total: int
+    units_used: int
+    reference_units: int
+
+
+def lock_pools(
+    connection: Connection, skus: Iterable[str], *, skip_locked: bool = False
+) -> dict[str, LockedPool]:
+    """Lock the SKUs' pool rows, in SKU order, for ``append_locked``; with ``skip_locked`` the
+    rows another transaction holds are left out instead of waited for (PostgreSQL; SQLite's
+    single writer holds every row already). Pools take the last place in the lock order."""
+    wanted = sorted(set(skus))
+    if not wanted:
+        return {}
+    rows = connection.execute(
+        select(
+            stock_pools.c.sku,
+            stock_pools.c.ledger_seq,
+            stock_pools.c.ledger_head,
+            stock_pools.c.units_total,
+            stock_pools.c.units_used,
+            stock_pools.c.reference_units,
+        )
+        .where(stock_pools.c.sku.in_(wanted))
+        .order_by(stock_pools.c.sku)
+        .with_for_update(skip_locked=skip_locked)
+    )
+    return {
+        str(row.sku): LockedPool(
+            int(row.ledger_seq),
+            str(row.ledger_head),
+            int(row.units_total),
+            int(row.units_used),
+            int(row.reference_units),
+        )
+        for row in rows
+    }
+
+
+def append_locked(
+    connection: Connection,
+    at: datetime,
+    pools: Mapping[str, LockedPool],
+    movements: Mapping[str, Sequence[Movement]],
+) -> None:
+    """``append`` for several SKUs whose pool rows this transaction locked (``lock_pools``):
+    the chains are extended from the heads read under the lock, with one UPDATE of the pool
+    rows and one INSERT of the ledger rows for all SKUs. Leaves the low-stock flag alone."""
+    pool_rows: list[dict[str, Any]] = []
+    ledger_rows: list[dict[str, Any]] = []
+    for sku in sorted(sku for sku, moved in movements.items() if moved):
+        pool = pools[sku]
+        chain = pool.head
+        for offset, movement in enumerate(movements[sku], start=1):
+            seq = pool.seq + offset
+            new_head = chain_hash(chain, ledger_line(sku, seq, at, movement))
+            ledger_rows.append(
+                {
+                    "sku": sku,
+                    "seq": seq,
+                    "at": at,
+                    "kind": movement.kind,
+                    "ref": movement.ref,
+                    "warehouse": movement.warehouse,
+                    "bucket": movement.bucket,
+                    "d_on_hand": movement.d_on_hand,
+                    "d_reserved": movement.d_reserved,
+                    "d_in_transit": movement.d_in_transit,
+                    "d_limit": movement.d_limit,
+                    "d_used": movement.d_used,
+                    "prev_hash": chain,
+                    "hash": new_head,
+                }
+            )
+            chain = new_head
+        total = pool.units_total + sum(m.d_limit for m in movements[sku])
+        pool_rows.append(
+            {
+                "pool_sku": sku,
+                "pool_seq": pool.seq,
+                "pool_new_seq": pool.seq + len(movements[sku]),
+                "pool_prev_head": pool.head,
+                "pool_head": chain,
+                "pool_total": total,
+                "pool_used": pool.units_used + sum(m.d_used for m in movements[sku]),
+                "pool_reference": max(pool.reference_units, total)
+                if total > pool.units_total
+                else pool.reference_units,
+            }
+        )
+    if not pool_rows:
+        return
+    changed = connection.execute(
+        update(stock_pools)
+        .where(
+            stock_pools.c.sku == bindparam("pool_sku"),
+            stock_pools.c.ledger_seq == bindparam("pool_seq"),
+        )
+        .values(
+            ledger_seq=bindparam("pool_new_seq"),
+            ledger_prev_head=bindparam("pool_prev_head"),
+            ledger_head=bindparam("pool_head"),
+            units_total=bindparam("pool_total"),
+            units_used=bindparam("pool_used"),
+            reference_units=bindparam("pool_reference"),
+        ),
+        pool_rows,
+    ).rowcount
+    if changed != len(pool_rows):
+        raise RuntimeError("a pool row locked for the ledger changed meanwhile")
+    connection.execute(insert(stock_ledger), ledger_rows)
 
 
 def update_low_alert(

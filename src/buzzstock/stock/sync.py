@@ -25,7 +25,8 @@ from buzzstock.channels.settings import ChannelSettings
 from buzzstock.core.context import Context
 from buzzstock.core.db import reading
 from buzzstock.core.errors import InvalidInput, NotFound
-from buzzstock.stock.allotment import PushAnswer, PushTask, claim_pushes, record_push_outcomes
+from buzzstock.stock.push_answers import PushAnswer, Unsettled, record_answers, settle_listings
+from buzzstock.stock.push_claims import PushTask, claim_pushes
 from buzzstock.stock.store import channel_listings
 from buzzstock.stock.sync_settings import SyncSettings
 from buzzstock.stock.sync_store import channel_sync_samples
@@ -86,11 +87,23 @@ def raise_by(task: PushTask, adapter: ChannelAdapter) -> int | None:
 async def push_once(
     ctx: Context, channel: str, adapter: ChannelAdapter, settings: SyncSettings
 ) -> PushRound:
+    """Claim and send the channel's due pushes once, then record every answer and release the
+    allotment units they freed."""
+    pushed, unsettled = await _push_round(ctx, channel, adapter, settings)
+    if unsettled:
+        await asyncio.to_thread(settle_listings, ctx, unsettled)
+    return pushed
+
+
+async def _push_round(
+    ctx: Context, channel: str, adapter: ChannelAdapter, settings: SyncSettings
+) -> tuple[PushRound, Unsettled]:
     """Claim and send the channel's due pushes once, then record every answer in one
-    transaction."""
+    transaction; returns the listings whose surplus release waits for quota rows held
+    elsewhere (``allotment.record_answers``)."""
     tasks = await asyncio.to_thread(claim_pushes, ctx, channel, settings)
     if not tasks:
-        return PushRound(0, 0)
+        return PushRound(0, 0), {}
     deltas = [raise_by(task, adapter) for task in tasks]
     results = await asyncio.gather(
         *(
@@ -115,18 +128,22 @@ async def push_once(
         )
         for task, result, delta in zip(tasks, results, deltas, strict=True)
     ]
-    await asyncio.to_thread(record_push_outcomes, ctx, answers, settings)
+    unsettled = await asyncio.to_thread(record_answers, ctx, answers, settings)
     blind = sum(
         task.expected is None and answer.outcome == PushOutcome.ACKNOWLEDGED.value
         for task, answer in answers
     )
-    return PushRound(len(tasks), blind)
+    return PushRound(len(tasks), blind), unsettled
 
 
 class PushWorker:
     """Runs ``push_once`` for one channel until stopped; ``poke`` wakes it after a change.
     ``blind_acknowledged`` is set whenever the channel acknowledged a blind set (S-6: the
-    reconciliation loop reads the channel back then, to free the overwritten display)."""
+    reconciliation loop reads the channel back then, to free the overwritten display).
+
+    Surplus releases that wait for quota rows (a batch publication holds them until it
+    commits) run beside the next rounds instead of delaying them, one at a time; the worker
+    finishes them before it stops."""
 
     def __init__(
         self,
@@ -146,15 +163,34 @@ class PushWorker:
         self._wake.set()
 
     async def run(self, stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            pushed = await push_once(self.ctx, self.channel, self.adapter, self.settings)
-            if pushed.blind_acknowledged:
-                self.blind_acknowledged.set()
-            if pushed.sent:
-                continue
-            self._wake.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.settings.worker_poll_seconds)
+        unsettled: Unsettled = {}
+        settling: asyncio.Future[None] | None = None
+        try:
+            while not stop.is_set():
+                pushed, left = await _push_round(
+                    self.ctx, self.channel, self.adapter, self.settings
+                )
+                unsettled.update(left)
+                if settling is not None and settling.done():
+                    settling.result()
+                    settling = None
+                if unsettled and settling is None:
+                    settling = asyncio.ensure_future(
+                        asyncio.to_thread(settle_listings, self.ctx, unsettled)
+                    )
+                    unsettled = {}
+                if pushed.blind_acknowledged:
+                    self.blind_acknowledged.set()
+                if pushed.sent:
+                    continue
+                self._wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), self.settings.worker_poll_seconds)
+        finally:
+            if settling is not None:
+                await settling
+            if unsettled:
+                await asyncio.to_thread(settle_listings, self.ctx, unsettled)
 
 
 def sync_status(ctx: Context, channel: str | None = None) -> list[dict[str, Any]]:
