@@ -20,21 +20,18 @@ and pools (opening a sale, velocity top-ups, sub-pools, time-zone moves) is in
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, tuple_, update
 
 from buzzstock.core.context import Context
 from buzzstock.core.errors import InsufficientStock, InvalidInput, NotFound
 from buzzstock.core.events import record_event
 from buzzstock.core.ids import new_id
-from buzzstock.stock import (
-    ledger,
-    sync_store,  # noqa: F401  (adds the sync columns to channel_listings)
-)
+from buzzstock.stock import ledger
 from buzzstock.stock.model import Movement, bucket_lock_order
 from buzzstock.stock.publication import (
     believed_display,
@@ -45,7 +42,8 @@ from buzzstock.stock.publication import (
 )
 from buzzstock.stock.reservations import channel_region
 from buzzstock.stock.rows import change_bucket, ensure_bucket, ensure_pool
-from buzzstock.stock.store import ELASTIC, channel_listings, quota_buckets
+from buzzstock.stock.store import ELASTIC, quota_buckets
+from buzzstock.stock.sync_store import channel_listings
 
 
 def connect_listing(
@@ -99,13 +97,23 @@ def _not_listed(channel: str, sku: str) -> NotFound:
     return NotFound(f"SKU {sku!r} is not listed on channel {channel!r}: connect it first")
 
 
+def _free_of(connection: Connection, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], int]:
+    """Free units of the quota buckets ``(sku, bucket)`` that exist (one read, no lock)."""
+    wanted = sorted(set(keys))
+    if not wanted:
+        return {}
+    rows = connection.execute(
+        select(
+            quota_buckets.c.sku,
+            quota_buckets.c.bucket,
+            (quota_buckets.c.limit_units - quota_buckets.c.used_units).label("free"),
+        ).where(tuple_(quota_buckets.c.sku, quota_buckets.c.bucket).in_(wanted))
+    )
+    return {(str(row.sku), str(row.bucket)): int(row.free) for row in rows}
+
+
 def _free(connection: Connection, sku: str, bucket: str) -> int:
-    value = connection.execute(
-        select(quota_buckets.c.limit_units - quota_buckets.c.used_units).where(
-            quota_buckets.c.sku == sku, quota_buckets.c.bucket == bucket
-        )
-    ).scalar()
-    return int(value or 0)
+    return _free_of(connection, [(sku, bucket)]).get((sku, bucket), 0)
 
 
 def _cover_deltas(
@@ -253,13 +261,17 @@ def publish_many(ctx: Context, changes: Sequence[tuple[str, str, int]]) -> list[
         lanes: list[_Lane] = []
         for sku in sorted(by_sku):
             sku_lanes = _locked_lanes(connection, sku, {changes[i][0] for i in by_sku[sku]})
-            free = _free_units(
-                connection,
-                sku,
+            buckets = (
                 {ELASTIC}
                 | {regions[channel] for channel in sku_lanes}
-                | {channel_bucket(channel) for channel in sku_lanes},
+                | {channel_bucket(channel) for channel in sku_lanes}
             )
+            free = {
+                bucket: units
+                for (_, bucket), units in _free_of(
+                    connection, [(sku, bucket) for bucket in buckets]
+                ).items()
+            }
             for index in by_sku[sku]:
                 channel, _, units = changes[index]
                 lane = sku_lanes[channel]
@@ -355,15 +367,6 @@ def _locked_lanes(connection: Connection, sku: str, channels: set[str]) -> dict[
     if missing:
         raise _not_listed(missing[0], sku)
     return lanes
-
-
-def _free_units(connection: Connection, sku: str, buckets: set[str]) -> dict[str, int]:
-    rows = connection.execute(
-        select(
-            quota_buckets.c.bucket, quota_buckets.c.limit_units - quota_buckets.c.used_units
-        ).where(quota_buckets.c.sku == sku, quota_buckets.c.bucket.in_(sorted(buckets)))
-    )
-    return {str(bucket): int(free) for bucket, free in rows}
 
 
 def _write_lanes(connection: Connection, lanes: list[_Lane], now: datetime) -> None:

@@ -17,7 +17,7 @@ from buzzstock.core.clock import as_utc
 from buzzstock.core.context import Context
 from buzzstock.core.events import record_event
 from buzzstock.core.ids import new_id
-from buzzstock.stock.allotment import _not_listed, _pending_reserve, _release_movements
+from buzzstock.stock.allotment import _free_of, _not_listed, _pending_reserve, _release_movements
 from buzzstock.stock.model import Movement
 from buzzstock.stock.publication import (
     channel_bucket,
@@ -28,7 +28,6 @@ from buzzstock.stock.publication import (
 from buzzstock.stock.push_claims import (
     _PUSH_FIELDS,
     PushTask,
-    _free_of,
     _lock_quota_rows,
     _locked_push_lanes,
     _move_locked_units,

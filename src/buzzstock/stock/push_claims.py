@@ -19,7 +19,7 @@ from buzzstock.core.db import reading
 from buzzstock.core.errors import InsufficientStock, NotFound
 from buzzstock.core.ids import new_id
 from buzzstock.stock import ledger
-from buzzstock.stock.allotment import _allot_movements, _cover_deltas
+from buzzstock.stock.allotment import _allot_movements, _cover_deltas, _free_of
 from buzzstock.stock.model import Movement, bucket_lock_order
 from buzzstock.stock.publication import (
     believed_display,
@@ -122,21 +122,6 @@ def _locked_push_lanes(
         .with_for_update(skip_locked=skip_locked)
     )
     return [_PushLane(*row) for row in rows]
-
-
-def _free_of(connection: Connection, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], int]:
-    """Free units of the quota buckets ``(sku, bucket)`` that exist (one read, no lock)."""
-    wanted = sorted(set(keys))
-    if not wanted:
-        return {}
-    rows = connection.execute(
-        select(
-            quota_buckets.c.sku,
-            quota_buckets.c.bucket,
-            (quota_buckets.c.limit_units - quota_buckets.c.used_units).label("free"),
-        ).where(tuple_(quota_buckets.c.sku, quota_buckets.c.bucket).in_(wanted))
-    )
-    return {(str(row.sku), str(row.bucket)): int(row.free) for row in rows}
 
 
 @dataclass

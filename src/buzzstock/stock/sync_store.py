@@ -23,7 +23,7 @@ from sqlalchemy import (
 )
 
 from buzzstock.core.db import metadata
-from buzzstock.stock.store import channel_listings
+from buzzstock.stock.store import channel_listings as channel_listings
 
 LISTING_COLUMNS = (
     Column("exposure_units", Integer, nullable=False, default=0, server_default="0"),
