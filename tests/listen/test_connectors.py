@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from buzzstock.cli import app
 from buzzstock.core.context import Context
 from buzzstock.core.db import reading
+from buzzstock.core.local_server import serve
 from buzzstock.listen.connectors import (
     ConnectorError,
     ConnectorSettings,
@@ -23,7 +24,6 @@ from buzzstock.listen.social_fakes import (
     FakeReddit,
     FakeYouTube,
     reddit_post,
-    serve,
     youtube_channel,
     youtube_video,
 )

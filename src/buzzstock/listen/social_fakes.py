@@ -4,51 +4,20 @@ They serve the documented JSON shapes (``youtube#videoListResponse``,
 ``youtube#channelListResponse``, ``youtube#searchListResponse`` and Reddit ``Listing`` of
 ``t3`` children), check the API key or bearer token the way the platforms answer a bad one,
 paginate with ``nextPageToken`` / ``after``, and can answer one HTTP 429 with ``Retry-After``
-before serving normally. ``serve(app)`` runs an app with uvicorn on 127.0.0.1 on a free port in
-a background thread and yields its base URL.
+before serving normally. ``buzzstock.core.local_server.serve(app)`` runs one on a free local
+port.
 """
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 YOUTUBE_MAX_IDS = 50
 REDDIT_MAX_LIMIT = 100
-
-
-@contextmanager
-def serve(app: FastAPI) -> Iterator[str]:
-    """Run ``app`` on 127.0.0.1 (a free port) in a background thread; yield ``http://host:port``."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False)
-    )
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("the fake API server did not start")
-        time.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
 
 
 def _youtube_error(code: int, status: str, reason: str, message: str) -> JSONResponse:

@@ -18,7 +18,6 @@ from buzzstock.channels.fakes.core import (
     OrderEmitter,
     PlatformFake,
     ReceivedUpdate,
-    serve,
 )
 from buzzstock.channels.fakes.generic import GenericShopFake
 from buzzstock.channels.fakes.google import GoogleMerchantFake
@@ -28,6 +27,7 @@ from buzzstock.channels.fakes.shopify import ShopifyFake
 from buzzstock.channels.fakes.tiktok import TikTokShopFake
 from buzzstock.channels.fakes.wiring import config_for, connect
 from buzzstock.channels.fakes.woocommerce import WooCommerceFake
+from buzzstock.core.local_server import serve
 
 __all__ = [
     "AmazonFake",

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import random
-import socket
 import threading
 import time
 import uuid
@@ -21,10 +20,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import httpx
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+
+from buzzstock.core.local_server import serve
 
 
 @dataclass(frozen=True)
@@ -253,32 +253,6 @@ class OrderEmitter(PlatformFake):
         finally:
             if owned:
                 await http.aclose()
-
-
-@contextmanager
-def serve(app: Starlette) -> Iterator[str]:
-    """Serve ``app`` with uvicorn on 127.0.0.1 and a free port in a background thread."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10.0
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            server.should_exit = True
-            sock.close()
-            raise RuntimeError("fake platform server did not start")
-        time.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=5.0)
-        sock.close()
 
 
 def received(request: Request) -> float:
