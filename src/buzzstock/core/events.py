@@ -7,6 +7,7 @@ in-process handler and each HTTP subscriber.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -97,14 +98,30 @@ def record_event(
     connection: Connection, event_type: str, payload: dict[str, Any], occurred_at: datetime
 ) -> str:
     """Write one event to the outbox inside the caller's transaction; returns its id."""
-    event_id = new_id("evt")
-    connection.execute(
-        insert(outbox_events).values(
-            event_id=event_id,
-            event_type=event_type,
-            payload=payload,
-            occurred_at=occurred_at,
-            fanned_out=False,
-        )
-    )
+    (event_id,) = record_events(connection, [(event_type, payload)], occurred_at)
     return event_id
+
+
+def record_events(
+    connection: Connection,
+    events: Sequence[tuple[str, dict[str, Any]]],
+    occurred_at: datetime,
+) -> list[str]:
+    """Write ``(type, payload)`` events to the outbox inside the caller's transaction, in the
+    order given, with one statement; returns their ids."""
+    event_ids = [new_id("evt") for _ in events]
+    if event_ids:
+        connection.execute(
+            insert(outbox_events),
+            [
+                {
+                    "event_id": event_id,
+                    "event_type": event_type,
+                    "payload": payload,
+                    "occurred_at": occurred_at,
+                    "fanned_out": False,
+                }
+                for event_id, (event_type, payload) in zip(event_ids, events, strict=True)
+            ],
+        )
+    return event_ids

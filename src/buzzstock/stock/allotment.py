@@ -29,7 +29,7 @@ from sqlalchemy import Connection, bindparam, insert, select, tuple_, update
 
 from buzzstock.core.context import Context
 from buzzstock.core.errors import InsufficientStock, InvalidInput, NotFound
-from buzzstock.core.events import record_event
+from buzzstock.core.events import record_event, record_events
 from buzzstock.core.ids import new_id
 from buzzstock.stock import ledger
 from buzzstock.stock.model import Movement, bucket_lock_order
@@ -41,7 +41,7 @@ from buzzstock.stock.publication import (
     surplus_units,
 )
 from buzzstock.stock.reservations import channel_region
-from buzzstock.stock.rows import change_bucket, ensure_bucket, ensure_pool
+from buzzstock.stock.rows import change_bucket_limits, ensure_bucket, ensure_pool
 from buzzstock.stock.store import ELASTIC, quota_buckets
 from buzzstock.stock.sync_store import channel_listings
 
@@ -145,9 +145,8 @@ def _change_buckets(connection: Connection, sku: str, movements: list[Movement])
     totals: dict[str, int] = defaultdict(int)
     for movement in movements:
         totals[str(movement.bucket)] += movement.d_limit
-    for bucket in sorted(totals, key=bucket_lock_order):
-        if not change_bucket(connection, sku, bucket, d_limit=totals[bucket]):
-            raise InsufficientStock(f"quota {bucket!r} of {sku!r} changed meanwhile", rule="S-3")
+    if not change_bucket_limits(connection, sku, totals):
+        raise InsufficientStock(f"a quota of {sku!r} changed meanwhile", rule="S-3")
 
 
 def _cover(
@@ -182,11 +181,12 @@ def _release(
 ) -> list[Movement]:
     """Give allotment units nobody needs back to the channel's region quota."""
     movements = _release_movements(channel, region, units, ref)
-    for movement in movements:
-        if not change_bucket(connection, sku, str(movement.bucket), d_limit=movement.d_limit):
-            raise InsufficientStock(
-                f"allotment {channel_bucket(channel)!r} of {sku!r} changed", rule="S-3"
-            )
+    if not change_bucket_limits(
+        connection, sku, {str(movement.bucket): movement.d_limit for movement in movements}
+    ):
+        raise InsufficientStock(
+            f"allotment {channel_bucket(channel)!r} of {sku!r} changed", rule="S-3"
+        )
     return movements
 
 
@@ -235,9 +235,10 @@ def publish_many(ctx: Context, changes: Sequence[tuple[str, str, int]]) -> list[
     the given order (a later change to the same listing sees the earlier one, gets the next
     version and its own ``ChannelQuantityChanged`` event), except that all take one timestamp
     and a bad change (a negative quantity, an unknown channel, a SKU not listed on the channel)
-    raises before anything is kept. Rows are taken SKU by SKU (see the module docstring). Each
-    SKU gets one conditional write per bucket and one ``ledger.append``, with one movement per
-    bucket and channel for the whole batch.
+    raises before anything is kept. Rows are taken SKU by SKU (see the module docstring): each
+    SKU's listings, one conditional write of its buckets (one movement per bucket and channel
+    for the whole batch), then its pool row; the pool rows, ledger rows, listings and events of
+    all SKUs are then written with one statement each.
     """
     for channel, sku, units in changes:
         if units < 0:
@@ -259,6 +260,8 @@ def publish_many(ctx: Context, changes: Sequence[tuple[str, str, int]]) -> list[
             for channel in sorted({channel for channel, _, _ in changes})
         }
         lanes: list[_Lane] = []
+        movements: dict[str, list[Movement]] = {}
+        pools: dict[str, ledger.LockedPool] = {}
         for sku in sorted(by_sku):
             sku_lanes = _locked_lanes(connection, sku, {changes[i][0] for i in by_sku[sku]})
             buckets = (
@@ -278,30 +281,34 @@ def publish_many(ctx: Context, changes: Sequence[tuple[str, str, int]]) -> list[
                 if _publish_step(lane, units, regions[channel], free):
                     published.append(index)
                 versions[index] = lane.version
-            movements = [
+            movements[sku] = [
                 movement
                 for channel in sorted(sku_lanes)
                 for movement in _allot_movements(channel, ref, sku_lanes[channel].allotted)
             ]
-            if movements:
-                _change_buckets(connection, sku, movements)
-                ledger.append(connection, sku, now, movements)
+            if movements[sku]:
+                _change_buckets(connection, sku, movements[sku])
+                pools.update(ledger.lock_pools(connection, [sku]))
             lanes += sku_lanes.values()
+        ledger.append_locked(connection, now, pools, movements)
         _write_lanes(connection, [lane for lane in lanes if lane.changes], now)
-        for index in sorted(published):
-            channel, sku, units = changes[index]
-            record_event(
-                connection,
-                "ChannelQuantityChanged",
-                {
-                    "channel": channel,
-                    "sku": sku,
-                    "units": units,
-                    "version": versions[index],
-                    "rule": "S-6",
-                },
-                now,
-            )
+        record_events(
+            connection,
+            [
+                (
+                    "ChannelQuantityChanged",
+                    {
+                        "channel": changes[index][0],
+                        "sku": changes[index][1],
+                        "units": changes[index][2],
+                        "version": versions[index],
+                        "rule": "S-6",
+                    },
+                )
+                for index in sorted(published)
+            ],
+            now,
+        )
     return versions
 
 

@@ -5,10 +5,11 @@ Each write applies only if the row stays within its bounds, so "zero rows change
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, Integer, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from buzzstock.catalog.store import skus, warehouses
@@ -17,9 +18,7 @@ from buzzstock.core.db import reading
 from buzzstock.core.errors import (
     NotFound,
 )
-from buzzstock.stock.model import (
-    GENESIS_HASH,
-)
+from buzzstock.stock.model import GENESIS_HASH, bucket_lock_order
 from buzzstock.stock.store import (
     ELASTIC,
     quota_buckets,
@@ -98,6 +97,35 @@ def ensure_bucket_exists(connection: Connection, sku: str, bucket: str) -> None:
     ).first()
     if found is None:
         raise NotFound(f"SKU {sku!r} has no quota {bucket!r}")
+
+
+_LIMIT_DELTA = bindparam("bucket_d_limit", type_=Integer)
+_LIMIT_CHANGE = (
+    update(quota_buckets)
+    .where(
+        quota_buckets.c.sku == bindparam("bucket_sku"),
+        quota_buckets.c.bucket == bindparam("bucket_name"),
+        quota_buckets.c.limit_units + _LIMIT_DELTA - quota_buckets.c.used_units >= 0,
+    )
+    .values(limit_units=quota_buckets.c.limit_units + _LIMIT_DELTA)
+)
+"""Built once: constructing the statement costs more than running it on a hot path."""
+
+
+def change_bucket_limits(connection: Connection, sku: str, deltas: Mapping[str, int]) -> bool:
+    """Change the limits of several of the SKU's buckets in one round trip, in lock order
+    (``bucket_lock_order``), each only if it stays at or above the bucket's used units. True if
+    every bucket changed; otherwise the caller must give up its transaction (some did)."""
+    if not deltas:
+        return True
+    changed = connection.execute(
+        _LIMIT_CHANGE,
+        [
+            {"bucket_sku": sku, "bucket_name": bucket, "bucket_d_limit": deltas[bucket]}
+            for bucket in sorted(deltas, key=bucket_lock_order)
+        ],
+    ).rowcount
+    return bool(changed == len(deltas))
 
 
 def default_bucket(connection: Connection, sku: str, warehouse: str) -> str:
