@@ -4,9 +4,10 @@ the live sale naive vs buzzstock (S-1).
 1. Stock changes arrive at a target rate (1,000 per second) over 6 channels x 20 SKUs and are
    committed through the real hub by one publisher process, written to the channels' push
    lanes, and pushed by the real push workers through the real adapters to local platform
-   fakes. Two publishers: the baseline commits each change in its own transaction
-   (``allotment.publish``); group commit takes every change that arrived since its last commit,
-   every few milliseconds, in one transaction (``allotment.publish_many``). The latency of a
+   fakes, which run in a process of their own. Two publishers: the baseline commits each
+   change in its own transaction (``allotment.publish``); group commit takes every change that
+   arrived since its last commit, every few milliseconds, in one transaction
+   (``allotment.publish_many``). The latency of a
    push is from the arrival of the change it carries to the moment the fake received it, so it
    includes the wait for the publisher (queue or batch). Each publisher runs with channels
    limited to 120 calls/min (coalescing must absorb the rate) and without a limit (the latency
@@ -46,13 +47,13 @@ from buzzstock.catalog.service import load_catalogue
 from buzzstock.channels.fakes import FakeShop, GenericShopFake, config_for
 from buzzstock.channels.latency import percentile
 from buzzstock.channels.settings import ChannelSettings
-from buzzstock.core.context import open_context
+from buzzstock.core.context import Context, open_context
 from buzzstock.core.settings import Settings
 from buzzstock.stock.allotment import connect_listing, publish, publish_many
 from buzzstock.stock.livesale import run_livesale
 from buzzstock.stock.livesale_buyers import LiveSaleConfig
 from buzzstock.stock.pool import receive, set_quotas
-from buzzstock.stock.sync import PushWorker, adapter_for
+from buzzstock.stock.sync import PushWorker, adapter_for, sync_status
 from buzzstock.stock.sync_settings import SyncSettings
 from common import BENCHMARKS_MD, machine, markdown_table, today, write_section
 
@@ -94,27 +95,25 @@ def measure_pushes(
     batch_seconds: float,
 ) -> dict[str, float]:
     """Offer ``rate`` changes per second for ``seconds``; returns rates, latency, coalescing."""
+    spawn = multiprocessing.get_context("spawn")
+    configs, stop_fakes, received = spawn.Queue(), spawn.Event(), spawn.Queue()
+    platforms = spawn.Process(target=serve_fakes, args=(CHANNELS, configs, stop_fakes, received))
+    platforms.start()
     with database(backend) as url, ExitStack() as stack:
+        stack.callback(platforms.join)
+        stack.callback(stop_fakes.set)
         ctx = open_context(Settings(database_url=url))
         stack.callback(ctx.close)
-        fakes = [
-            GenericShopFake(FakeShop({f"S{index}": 0 for index in range(SKUS)}))
-            for _ in range(CHANNELS)
-        ]
-        for fake in fakes:
-            stack.enter_context(fake.running())
-        channels = []
-        for number, fake in enumerate(fakes):
-            platform, config = config_for(fake)
-            channels.append(
-                Channel(
-                    code=f"ch-{number}",
-                    name=f"channel {number}",
-                    platform="custom",
-                    market="US",
-                    settings={"adapter": config, "adapter_platform": platform.value},
-                )
+        channels = [
+            Channel(
+                code=f"ch-{number}",
+                name=f"channel {number}",
+                platform="custom",
+                market="US",
+                settings={"adapter": config, "adapter_platform": platform.value},
             )
+            for number, (platform, config) in enumerate(configs.get(timeout=60))
+        ]
         load_catalogue(
             ctx,
             Catalogue(
@@ -132,7 +131,6 @@ def measure_pushes(
                 connect_listing(ctx, channel.code, f"S{index}", f"S{index}", compare_and_swap=True)
         settings = SyncSettings(worker_poll_seconds=0.01)
         channel_settings = ChannelSettings(rate_limit_calls=calls_per_minute)
-        spawn = multiprocessing.get_context("spawn")
         results = spawn.Queue()
         publisher = spawn.Process(
             target=publish_changes,
@@ -154,8 +152,8 @@ def measure_pushes(
                 await asyncio.sleep(0.05)
             committed: dict[Change, tuple[float, float]] = await asyncio.to_thread(results.get)
             deadline = time.monotonic() + SETTLE_SECONDS
-            while time.monotonic() < deadline and not all(
-                _settled(fake, committed, number) for number, fake in enumerate(fakes)
+            while (
+                time.monotonic() < deadline and await asyncio.to_thread(unsettled_channels, ctx) > 0
             ):
                 await asyncio.sleep(0.05)
             stop.set()
@@ -165,15 +163,17 @@ def measure_pushes(
             return committed
 
         committed = asyncio.run(run())
-        unsettled = sum(not _settled(fake, committed, number) for number, fake in enumerate(fakes))
+        unsettled = unsettled_channels(ctx)
         publisher.join()
+        stop_fakes.set()
+        updates: list[list[tuple[str, int, float]]] = received.get(timeout=60)
         pushed = [
-            (update.received_at, *committed[(number, update.sku_ref, update.quantity)])
-            for number, fake in enumerate(fakes)
-            for update in fake.shop.updates
-            if (number, update.sku_ref, update.quantity) in committed
+            (received_at, *committed[(number, sku_ref, quantity)])
+            for number, channel_updates in enumerate(updates)
+            for sku_ref, quantity, received_at in channel_updates
+            if (number, sku_ref, quantity) in committed
         ]
-        pushes = sum(len(fake.shop.updates) for fake in fakes)
+        pushes = sum(len(channel_updates) for channel_updates in updates)
     to_receipt = sorted(received - arrived for received, arrived, _ in pushed)
     to_commit = sorted(done - arrived for _, arrived, done in pushed)
     return {
@@ -235,14 +235,33 @@ def publish_changes(
     results.put(committed)
 
 
-def _settled(
-    fake: GenericShopFake, committed: dict[Change, tuple[float, float]], number: int
-) -> bool:
-    latest: dict[str, int] = {}
-    for channel, sku, value in committed:
-        if channel == number:
-            latest[sku] = max(latest.get(sku, 0), value)
-    return all(fake.shop.quantity(sku) == value for sku, value in latest.items())
+def serve_fakes(count: int, configs: Any, stop: Any, received: Any) -> None:
+    """The platforms' side, in a process of its own as in production (their servers do not
+    share the hub's CPU time and interpreter lock): ``count`` generic-shop fakes. Puts their
+    adapter configurations on ``configs``; once ``stop`` is set, every update each received."""
+    with ExitStack() as stack:
+        fakes = [
+            GenericShopFake(FakeShop({f"S{index}": 0 for index in range(SKUS)}))
+            for _ in range(count)
+        ]
+        for fake in fakes:
+            stack.enter_context(fake.running())
+        configs.put([config_for(fake) for fake in fakes])
+        stop.wait()
+        received.put(
+            [
+                [
+                    (update.sku_ref, update.quantity, update.received_at)
+                    for update in fake.shop.updates
+                ]
+                for fake in fakes
+            ]
+        )
+
+
+def unsettled_channels(ctx: Context) -> int:
+    """Channels with a value not yet acknowledged."""
+    return sum(bool(channel["pending"]) for channel in sync_status(ctx))
 
 
 def rate_note(target: int, runs: dict[tuple[str, str, str], dict[str, float]]) -> str:
