@@ -140,13 +140,17 @@ def _allot_movements(channel: str, ref: str, deltas: Mapping[str, int]) -> list[
     ]
 
 
-def _change_buckets(connection: Connection, sku: str, movements: list[Movement]) -> None:
-    """Apply the movements' limit changes, one conditional write per bucket in lock order."""
-    totals: dict[str, int] = defaultdict(int)
-    for movement in movements:
-        totals[str(movement.bucket)] += movement.d_limit
-    if not change_bucket_limits(connection, sku, totals):
-        raise InsufficientStock(f"a quota of {sku!r} changed meanwhile", rule="S-3")
+def _change_buckets(connection: Connection, movements: Mapping[str, Sequence[Movement]]) -> None:
+    """Apply the limit changes of the movements of each SKU, one conditional write per bucket
+    in lock order, all with one statement."""
+    totals: dict[tuple[str, str], int] = defaultdict(int)
+    for sku, moved in movements.items():
+        for movement in moved:
+            totals[(sku, str(movement.bucket))] += movement.d_limit
+    if not change_bucket_limits(connection, totals):
+        raise InsufficientStock(
+            f"a quota of {', '.join(sorted(movements))} changed meanwhile", rule="S-3"
+        )
 
 
 def _cover(
@@ -159,7 +163,7 @@ def _cover(
     free = {source: _free(connection, sku, source) for source in (region, ELASTIC)}
     deltas = _cover_deltas(free, channel, region, needed)
     movements = _allot_movements(channel, ref, deltas)
-    _change_buckets(connection, sku, movements)
+    _change_buckets(connection, {sku: movements})
     return deltas.get(channel_bucket(channel), 0), movements
 
 
@@ -182,7 +186,7 @@ def _release(
     """Give allotment units nobody needs back to the channel's region quota."""
     movements = _release_movements(channel, region, units, ref)
     if not change_bucket_limits(
-        connection, sku, {str(movement.bucket): movement.d_limit for movement in movements}
+        connection, {(sku, str(movement.bucket)): movement.d_limit for movement in movements}
     ):
         raise InsufficientStock(
             f"allotment {channel_bucket(channel)!r} of {sku!r} changed", rule="S-3"
@@ -287,7 +291,7 @@ def publish_many(ctx: Context, changes: Sequence[tuple[str, str, int]]) -> list[
                 for movement in _allot_movements(channel, ref, sku_lanes[channel].allotted)
             ]
             if movements[sku]:
-                _change_buckets(connection, sku, movements[sku])
+                _change_buckets(connection, {sku: movements[sku]})
                 pools.update(ledger.lock_pools(connection, [sku]))
             lanes += sku_lanes.values()
         ledger.append_locked(connection, now, pools, movements)

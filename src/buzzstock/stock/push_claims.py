@@ -6,7 +6,6 @@ exposure with allotment units before it leaves; the lock order is in ``allotment
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -16,10 +15,10 @@ from sqlalchemy import Connection, Integer, Select, bindparam, case, select, tup
 
 from buzzstock.core.context import Context
 from buzzstock.core.db import reading
-from buzzstock.core.errors import InsufficientStock, NotFound
+from buzzstock.core.errors import NotFound
 from buzzstock.core.ids import new_id
 from buzzstock.stock import ledger
-from buzzstock.stock.allotment import _allot_movements, _cover_deltas, _free_of
+from buzzstock.stock.allotment import _allot_movements, _change_buckets, _cover_deltas, _free_of
 from buzzstock.stock.model import Movement, bucket_lock_order
 from buzzstock.stock.publication import (
     believed_display,
@@ -183,29 +182,9 @@ def _move_locked_units(
 ) -> None:
     """Apply the movements' limit changes to quota rows locked by ``_lock_quota_rows`` (one
     conditional write per bucket, all in one statement) and append them to the ledger."""
-    totals: dict[tuple[str, str], int] = defaultdict(int)
-    for sku, moved in movements.items():
-        for movement in moved:
-            totals[(sku, str(movement.bucket))] += movement.d_limit
-    if not totals:
+    if not any(movements.values()):
         return
-    changes = [
-        {"quota_sku": sku, "quota_bucket": bucket, "quota_delta": delta}
-        for (sku, bucket), delta in sorted(totals.items())
-    ]
-    delta = bindparam("quota_delta", type_=Integer)
-    changed = connection.execute(
-        update(quota_buckets)
-        .where(
-            quota_buckets.c.sku == bindparam("quota_sku"),
-            quota_buckets.c.bucket == bindparam("quota_bucket"),
-            quota_buckets.c.limit_units + delta - quota_buckets.c.used_units >= 0,
-        )
-        .values(limit_units=quota_buckets.c.limit_units + delta),
-        changes,
-    ).rowcount
-    if changed != len(changes):
-        raise InsufficientStock("a quota of the SKUs pushed changed meanwhile", rule="S-3")
+    _change_buckets(connection, movements)
     ledger.append_locked(connection, at, locks.pools, movements)
 
 
@@ -217,7 +196,9 @@ def claim_pushes(
     Before a push leaves, its extra exposure is covered by allotment units; if the pool cannot
     cover it the value is lowered to what it can (never published beyond what exists). One
     transaction locks the due listings and claims them with a few statements for all SKUs; a
-    SKU whose cover needs quota rows another transaction holds is claimed right after, in a
+    listing another transaction holds (a batch publication writing a newer value) is left for
+    the next round instead of waited for, so values already committed leave at once. A SKU
+    whose cover needs quota rows another transaction holds is claimed right after, in a
     transaction that waits for them (see the module docstring).
     """
     now = ctx.clock.now()
@@ -226,7 +207,10 @@ def claim_pushes(
         return []
     with ctx.engine.begin() as connection:
         region = channel_region(ctx, connection, channel)
-        lanes = [_PushLane(*row) for row in connection.execute(due.limit(limit).with_for_update())]
+        lanes = [
+            _PushLane(*row)
+            for row in connection.execute(due.limit(limit).with_for_update(skip_locked=True))
+        ]
         tasks, left = _claim_lanes(connection, region, lanes, now, settings, wait=False)
     if left:
         with ctx.engine.begin() as connection:

@@ -112,17 +112,17 @@ _LIMIT_CHANGE = (
 """Built once: constructing the statement costs more than running it on a hot path."""
 
 
-def change_bucket_limits(connection: Connection, sku: str, deltas: Mapping[str, int]) -> bool:
-    """Change the limits of several of the SKU's buckets in one round trip, in lock order
-    (``bucket_lock_order``), each only if it stays at or above the bucket's used units. True if
-    every bucket changed; otherwise the caller must give up its transaction (some did)."""
+def change_bucket_limits(connection: Connection, deltas: Mapping[tuple[str, str], int]) -> bool:
+    """Change the limits of buckets ``(sku, bucket)`` with one statement, SKU by SKU in lock
+    order (``bucket_lock_order``), each only if it stays at or above the bucket's used units.
+    True if every bucket changed; otherwise the caller must give up its transaction."""
     if not deltas:
         return True
     changed = connection.execute(
         _LIMIT_CHANGE,
         [
-            {"bucket_sku": sku, "bucket_name": bucket, "bucket_d_limit": deltas[bucket]}
-            for bucket in sorted(deltas, key=bucket_lock_order)
+            {"bucket_sku": sku, "bucket_name": bucket, "bucket_d_limit": deltas[(sku, bucket)]}
+            for sku, bucket in sorted(deltas, key=lambda key: (key[0], bucket_lock_order(key[1])))
         ],
     ).rowcount
     return bool(changed == len(deltas))
