@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
+from starlette.applications import Starlette
+from starlette.responses import Response
+from starlette.routing import Route
 
 from buzzstock.channels.base import OrderStatus, PushOutcome
 from buzzstock.channels.fakes import FakeShop, GenericShopFake
@@ -17,6 +21,7 @@ from buzzstock.channels.generic import GenericShopAdapter, GenericShopConfig
 from buzzstock.channels.inbound import OrderLineBook
 from buzzstock.channels.signatures import standard_webhook_headers
 from buzzstock.channels.transport import ChannelTransport
+from buzzstock.core.local_server import serve
 
 from .helpers import FAST, webhook_sink
 
@@ -114,3 +119,29 @@ def test_recent_orders(fake: GenericShopFake) -> None:
         return [(o.channel_order_id, o.sku_ref, o.quantity, o.status) for o in orders]
 
     assert asyncio.run(scenario()) == [(order.order_id, "MUG-2", 1, OrderStatus.CREATED)]
+
+
+def test_deliveries_without_an_answer_or_with_a_5xx_are_retried_on_the_next_call(
+    fake: GenericShopFake,
+) -> None:
+    fake.shop.sell("MUG-1", 1)
+    fake.shop.sell("MUG-2", 1)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        nobody_listens = f"http://127.0.0.1:{probe.getsockname()[1]}/hook"
+    unavailable = Starlette(
+        routes=[Route("/hook", lambda _: Response(status_code=503), methods=["POST"])]
+    )
+
+    async def scenario() -> None:
+        adapter = adapter_for(fake)
+        assert await fake.deliver_events(nobody_listens) == [0, 0]
+        with serve(unavailable) as base_url:
+            assert await fake.deliver_events(f"{base_url}/hook") == [503, 503]
+        with webhook_sink(adapter) as sink:
+            assert await fake.deliver_events(sink.url) == [200, 200]
+            assert len(sink.inbox) == 2
+            assert await fake.deliver_events(sink.url) == [], "nothing is delivered twice"
+        await adapter.aclose()
+
+    asyncio.run(scenario())

@@ -83,6 +83,8 @@ PLATFORM_NAMES = {
     AmazonFake: "amazon",
 }
 CATALOGUE_PLATFORMS = {"generic": "custom"}
+REDELIVERY_SECONDS = 60.0
+"""How long after the sale the fakes retry deliveries the hub did not answer."""
 
 
 def _catalogue(plans: list[ChannelPlan], fakes: list[PlatformFake], hub_url: str) -> Catalogue:
@@ -263,9 +265,12 @@ async def _run_hub(
             async def deliver(plan: ChannelPlan, fake: PlatformFake) -> None:
                 nonlocal deliveries
                 url = webhook_url(hub_url, plan.code, fake)
+                give_up_at = float("inf")
                 async with httpx.AsyncClient(timeout=10.0) as client:
                     while True:
                         finished = stop_sale.is_set()
+                        if finished:
+                            give_up_at = min(give_up_at, time.monotonic() + REDELIVERY_SECONDS)
                         if isinstance(fake, AmazonFake):
                             # Amazon posts no webhooks: its notifications wait in SQS for the hub.
                             deliveries += fake.enqueue_events(
@@ -281,7 +286,11 @@ async def _run_hub(
                                 concurrency=config.webhook_concurrency,
                             )
                             deliveries += len(statuses)
-                        if finished:
+                        # After the sale, deliveries that got no answer are retried until
+                        # the hub took every event (as the platforms retry, for hours).
+                        if finished and (
+                            not fake.shop.pending_events or time.monotonic() > give_up_at
+                        ):
                             break
                         await asyncio.sleep(rng.uniform(0.1, config.webhook_delay_seconds))
                 if isinstance(fake, AmazonFake):

@@ -171,6 +171,11 @@ class FakeShop:
             events, self.pending_events = self.pending_events, []
             return events
 
+    def requeue_events(self, events: list[FakeEvent]) -> None:
+        """Put back events whose delivery failed, ahead of the newer ones."""
+        with self.lock:
+            self.pending_events[:0] = events
+
 
 def problem(status: int, body: Mapping[str, object], retry_after: float | None = None) -> Response:
     headers = {} if retry_after is None else {"Retry-After": f"{retry_after:g}"}
@@ -229,28 +234,39 @@ class OrderEmitter(PlatformFake):
     ) -> list[int]:
         """POST every pending event; ``duplicates`` is the share delivered twice, and up to
         ``concurrency`` deliveries are in flight at once (platforms do not wait for one
-        delivery's answer before sending the next). Returns the HTTP status of each delivery."""
+        delivery's answer before sending the next). Returns the HTTP status of each delivery,
+        0 for one that got no answer in time. As the platforms do, an event whose delivery got
+        no answer, a 429 or a 5xx stays pending for the next call (a later retry)."""
         chooser = rng or random.Random(0)
-        deliveries: list[tuple[dict[str, str], bytes]] = []
+        deliveries: list[tuple[FakeEvent, dict[str, str], bytes]] = []
         for event in self.shop.take_events():
-            rendered = self.render(event, target_url)
-            deliveries.append(rendered)
+            headers, body = self.render(event, target_url)
+            deliveries.append((event, headers, body))
             if chooser.random() < duplicates:
-                deliveries.append(rendered)
+                deliveries.append((event, headers, body))
         if shuffle:
             chooser.shuffle(deliveries)
         owned = client is None
         http = client or httpx.AsyncClient(timeout=10.0)
         slots = asyncio.Semaphore(max(1, concurrency))
+        retry: dict[str, FakeEvent] = {}
 
-        async def post(headers: dict[str, str], body: bytes) -> int:
+        async def post(event: FakeEvent, headers: dict[str, str], body: bytes) -> int:
             async with slots:
-                response = await http.post(target_url, content=body, headers=headers)
-                return response.status_code
+                try:
+                    status = (
+                        await http.post(target_url, content=body, headers=headers)
+                    ).status_code
+                except httpx.TransportError:
+                    status = 0
+            if status in (0, 429) or status >= 500:
+                retry[event.event_id] = event
+            return status
 
         try:
-            return list(await asyncio.gather(*(post(h, b) for h, b in deliveries)))
+            return list(await asyncio.gather(*(post(*delivery) for delivery in deliveries)))
         finally:
+            self.shop.requeue_events(list(retry.values()))
             if owned:
                 await http.aclose()
 
