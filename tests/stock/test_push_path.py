@@ -1,8 +1,7 @@
 """The push lane's set-based claims and answers, on SQLite and PostgreSQL: a channel's round
 covers, claims and settles all its SKUs at once; answers never wait for quota rows a batch
-publication holds (the units they free follow), nor claims for the listings it holds; push
-workers beside a batch publisher push every last value without a deadlock and never publish
-beyond what exists."""
+publication holds (the units they free follow); push workers beside a batch publisher push
+every last value without a deadlock and never publish beyond what exists."""
 
 from __future__ import annotations
 
@@ -113,30 +112,6 @@ def test_answers_do_not_wait_for_quota_rows_held_elsewhere(ctx: Context) -> None
     assert free_units(ctx, "ONE")[channel_bucket(SHOP)] == 5
     assert free_units(ctx, "ONE")["US"] == region_before + 15
     assert ledger.verify(ctx.engine).ok
-
-
-def test_a_claim_leaves_a_listing_a_batch_holds_and_sends_the_others(ctx: Context) -> None:
-    if ctx.engine.dialect.name == "sqlite":
-        pytest.skip("SQLite has one writer: nobody holds a row while the push path writes")
-    open_shop(ctx, ["ONE", "TWO"])
-    publish_many(ctx, [(SHOP, "ONE", 10), (SHOP, "TWO", 10)])
-
-    with ctx.engine.connect() as publication:
-        publication.execute(
-            select(channel_listings)
-            .where(channel_listings.c.channel == SHOP, channel_listings.c.sku == "ONE")
-            .with_for_update()
-        )
-        claimed: list[list[str]] = []
-        claiming = threading.Thread(
-            target=lambda: claimed.append([task.sku for task in claim_pushes(ctx, SHOP)])
-        )
-        claiming.start()
-        claiming.join(timeout=10)
-        assert claimed == [["TWO"]], "TWO left at once; ONE waits for the batch to commit"
-        publication.rollback()
-
-    assert [task.sku for task in claim_pushes(ctx, SHOP)] == ["ONE"]
 
 
 CAS = ("cas-a", "cas-b")

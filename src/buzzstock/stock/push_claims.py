@@ -196,9 +196,7 @@ def claim_pushes(
     Before a push leaves, its extra exposure is covered by allotment units; if the pool cannot
     cover it the value is lowered to what it can (never published beyond what exists). One
     transaction locks the due listings and claims them with a few statements for all SKUs; a
-    listing another transaction holds (a batch publication writing a newer value) is left for
-    the next round instead of waited for, so values already committed leave at once. A SKU
-    whose cover needs quota rows another transaction holds is claimed right after, in a
+    SKU whose cover needs quota rows another transaction holds is claimed right after, in a
     transaction that waits for them (see the module docstring).
     """
     now = ctx.clock.now()
@@ -207,10 +205,7 @@ def claim_pushes(
         return []
     with ctx.engine.begin() as connection:
         region = channel_region(ctx, connection, channel)
-        lanes = [
-            _PushLane(*row)
-            for row in connection.execute(due.limit(limit).with_for_update(skip_locked=True))
-        ]
+        lanes = [_PushLane(*row) for row in connection.execute(due.limit(limit).with_for_update())]
         tasks, left = _claim_lanes(connection, region, lanes, now, settings, wait=False)
     if left:
         with ctx.engine.begin() as connection:
