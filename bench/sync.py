@@ -419,7 +419,9 @@ def main() -> None:
         "ms. Changes still waiting at the end are not committed. Latency is from the arrival "
         "of the change a push carries (so it includes the wait for the publisher) to the "
         "generic-shop fake's receipt (acknowledgement delay 0); pushes are coalesced per "
-        "(channel, SKU), so a burst sends only the latest value.\n\n"
+        "(channel, SKU), so a burst sends only the latest value. The push workers of all "
+        "channels run in one process, the publisher in a second and the platform fakes in a "
+        "third; PostgreSQL or SQLite share the same CPUs.\n\n"
         + markdown_table(headers, rows)
         + "\n\n"
         + rate_note(args.rate, runs)
