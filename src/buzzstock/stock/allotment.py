@@ -185,12 +185,7 @@ def _release(
 ) -> list[Movement]:
     """Give allotment units nobody needs back to the channel's region quota."""
     movements = _release_movements(channel, region, units, ref)
-    if not change_bucket_limits(
-        connection, {(sku, str(movement.bucket)): movement.d_limit for movement in movements}
-    ):
-        raise InsufficientStock(
-            f"allotment {channel_bucket(channel)!r} of {sku!r} changed", rule="S-3"
-        )
+    _change_buckets(connection, {sku: movements})
     return movements
 
 
