@@ -99,6 +99,19 @@ def test_a_retried_confirm_returns_the_same_order(channel: httpx.Client) -> None
     assert problem_of(without_key)["rule"] == "S-4"
 
 
+def test_an_answer_the_client_has_read_is_replayed_to_an_immediate_retry(
+    channel: httpx.Client,
+) -> None:
+    for _ in range(30):
+        headers = _key()
+        body = reservation_body(DEMO_SKU, 1, buyer="quick-retrier")
+        first = channel.post("/api/v1/reservations", json=body, headers=headers)
+        retried = channel.post("/api/v1/reservations", json=body, headers=headers)
+        assert (first.status_code, retried.status_code) == (201, 201), retried.text
+        assert retried.json() == first.json()
+        channel.post(f"/api/v1/reservations/{first.json()['id']}/cancel")
+
+
 def test_concurrent_retries_of_one_request_take_stock_once(
     admin: httpx.Client, server: Server, operator: httpx.Client
 ) -> None:

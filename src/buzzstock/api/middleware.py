@@ -86,13 +86,14 @@ class RequestGuard:
             )
             return
         captured: dict[str, Any] = {"status": 500, "chunks": []}
+        held: list[Message] = []
 
         async def capture(message: Message) -> None:
             if message["type"] == "http.response.start":
                 captured["status"] = message["status"]
             elif message["type"] == "http.response.body":
                 captured["chunks"].append(message.get("body", b""))
-            await send(message)
+            held.append(message)
 
         try:
             await self.app(scope, replay, capture)
@@ -105,6 +106,10 @@ class RequestGuard:
             await run_in_threadpool(
                 idempotency.finish, self.ctx, key_scope, key, captured["status"], answer
             )
+        # The answer leaves only once it is stored: a client that retries as soon as it has
+        # read it must get it replayed, not "the first request is still running" (409).
+        for message in held:
+            await send(message)
 
 
 async def _read_body(receive: Receive, limit: int) -> bytes:
