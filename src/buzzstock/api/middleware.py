@@ -85,27 +85,26 @@ class RequestGuard:
                 replayed=True,
             )
             return
-        captured: dict[str, Any] = {"status": 500, "chunks": []}
         held: list[Message] = []
 
         async def capture(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                captured["status"] = message["status"]
-            elif message["type"] == "http.response.body":
-                captured["chunks"].append(message.get("body", b""))
             held.append(message)
 
         try:
             await self.app(scope, replay, capture)
         finally:
-            raw = b"".join(captured["chunks"])
+            starts = [message for message in held if message["type"] == "http.response.start"]
+            status = starts[0]["status"] if starts else 500
+            raw = b"".join(
+                message.get("body", b"")
+                for message in held
+                if message["type"] == "http.response.body"
+            )
             try:
                 answer = json.loads(raw) if raw else None
             except ValueError:
                 answer = raw.decode(errors="replace")
-            await run_in_threadpool(
-                idempotency.finish, self.ctx, key_scope, key, captured["status"], answer
-            )
+            await run_in_threadpool(idempotency.finish, self.ctx, key_scope, key, status, answer)
         # The answer leaves only once it is stored: a client that retries as soon as it has
         # read it must get it replayed, not "the first request is still running" (409).
         for message in held:

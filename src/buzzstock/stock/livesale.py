@@ -269,8 +269,8 @@ async def _run_hub(
                 async with httpx.AsyncClient(timeout=10.0) as client:
                     while True:
                         finished = stop_sale.is_set()
-                        if finished:
-                            give_up_at = min(give_up_at, time.monotonic() + REDELIVERY_SECONDS)
+                        if finished and give_up_at == float("inf"):
+                            give_up_at = time.monotonic() + REDELIVERY_SECONDS
                         if isinstance(fake, AmazonFake):
                             # Amazon posts no webhooks: its notifications wait in SQS for the hub.
                             deliveries += fake.enqueue_events(

@@ -182,8 +182,6 @@ def _move_locked_units(
 ) -> None:
     """Apply the movements' limit changes to quota rows locked by ``_lock_quota_rows`` (one
     conditional write per bucket, all in one statement) and append them to the ledger."""
-    if not any(movements.values()):
-        return
     _change_buckets(connection, movements)
     ledger.append_locked(connection, at, locks.pools, movements)
 
