@@ -35,7 +35,7 @@ from buzzstock.listen.engine import Pipeline
 from buzzstock.listen.mention import Mention, parse_jsonl
 from buzzstock.listen.sentiment import SentimentScorer, language_shares
 from buzzstock.listen.settings import DEFAULT_LISTEN_SETTINGS
-from buzzstock.listen.simulate import Simulation, simulate
+from buzzstock.sim.buzz import Simulation, simulate
 from common import machine, markdown_table, today, write_section
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -42,7 +42,7 @@ from buzzstock.core.auth import create_key
 from buzzstock.core.context import Context, open_context
 from buzzstock.core.db import create_db_engine
 from buzzstock.core.errors import DomainError
-from buzzstock.core.settings import Settings
+from buzzstock.settings import Settings
 from buzzstock.stock import reservations
 from buzzstock.stock.pool import receive, set_quotas
 from common import machine, markdown_table, today, write_section

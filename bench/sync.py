@@ -42,19 +42,19 @@ from rich.table import Table
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from buzzstock.catalog.model import Catalogue, Channel, Market, Region, Sku, Warehouse
-from buzzstock.catalog.service import load_catalogue
-from buzzstock.channels.fakes import FakeShop, GenericShopFake, config_for
+from buzzstock.catalog.model import Channel, Market, Region, Sku, Warehouse
 from buzzstock.channels.latency import percentile
 from buzzstock.channels.settings import ChannelSettings
 from buzzstock.core.context import Context, open_context
-from buzzstock.core.settings import Settings
-from buzzstock.stock.allotment import connect_listing, publish, publish_many
-from buzzstock.stock.livesale import run_livesale
-from buzzstock.stock.livesale_buyers import LiveSaleConfig
+from buzzstock.settings import Settings
+from buzzstock.shop import ShopFile, load_shop
+from buzzstock.sim.channel_fakes import FakeShop, GenericShopFake, config_for
+from buzzstock.sim.livesale import run_livesale
+from buzzstock.sim.livesale_buyers import LiveSaleConfig
 from buzzstock.stock.pool import receive, set_quotas
-from buzzstock.stock.sync import PushWorker, adapter_for, sync_status
-from buzzstock.stock.sync_settings import SyncSettings
+from buzzstock.stock.sync.allotment import connect_listing, publish, publish_many
+from buzzstock.stock.sync.settings import SyncSettings
+from buzzstock.stock.sync.worker import PushWorker, adapter_for, sync_status
 from common import BENCHMARKS_MD, machine, markdown_table, today, write_section
 
 CHANNELS = 6
@@ -114,9 +114,9 @@ def measure_pushes(
             )
             for number, (platform, config) in enumerate(configs.get(timeout=60))
         ]
-        load_catalogue(
+        load_shop(
             ctx,
-            Catalogue(
+            ShopFile(
                 regions=[Region(code="US", name="US", timezone="UTC", lat=0, lon=0)],
                 markets=[Market(code="US", name="US", region="US", currency="USD", timezone="UTC")],
                 warehouses=[Warehouse(code="W", name="W", region="US", city="W", lat=0, lon=0)],

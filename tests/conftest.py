@@ -12,7 +12,7 @@ import pytest
 
 from buzzstock.core.clock import ManualClock
 from buzzstock.core.context import Context, open_context
-from buzzstock.core.settings import Settings
+from buzzstock.settings import Settings
 
 PG_ADMIN = os.environ.get("BUZZSTOCK_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 

@@ -7,4 +7,4 @@ import buzzstock.core.idempotency
 import buzzstock.decide.store
 import buzzstock.listen.store
 import buzzstock.stock.store
-import buzzstock.stock.sync_store  # noqa: F401
+import buzzstock.stock.sync.store  # noqa: F401

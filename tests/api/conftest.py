@@ -21,10 +21,10 @@ import httpx
 import psycopg
 import pytest
 
-from buzzstock.catalog.service import load_catalogue, read_catalogue_file
 from buzzstock.core import auth
 from buzzstock.core.context import open_context
-from buzzstock.core.settings import Settings
+from buzzstock.settings import Settings
+from buzzstock.shop import load_shop, read_shop_file
 
 from .helpers import Server
 
@@ -77,7 +77,7 @@ def _prepare(database_url: str) -> dict[str, str]:
     """Load the demo catalogue and create one key per role, straight through the services."""
     ctx = open_context(Settings(database_url=database_url))
     try:
-        load_catalogue(ctx, read_catalogue_file(demo_catalogue_path()))
+        load_shop(ctx, read_shop_file(demo_catalogue_path()))
         keys = {
             "admin": auth.create_key(ctx, "test admin", "admin")[1],
             "operator": auth.create_key(ctx, "test operator", "operator")[1],

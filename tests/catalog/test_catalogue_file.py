@@ -7,13 +7,10 @@ from pathlib import Path
 import pytest
 
 from buzzstock.catalog.model import Channel, Warehouse
-from buzzstock.catalog.service import (
-    list_entries,
-    load_catalogue,
-    read_catalogue_file,
-)
+from buzzstock.catalog.service import list_entries
 from buzzstock.core.context import Context
 from buzzstock.core.errors import InvalidInput
+from buzzstock.shop import load_shop, read_shop_file
 from buzzstock.stock.view import stock_view
 from tests.stock.test_pool_basics import demo_catalogue_path
 
@@ -36,7 +33,7 @@ stock:
 def test_yaml_catalogue_creates_everything_and_opening_stock(ctx: Context, tmp_path: Path) -> None:
     path = tmp_path / "shop.yaml"
     path.write_text(YAML, encoding="utf-8")
-    report = load_catalogue(ctx, read_catalogue_file(path))
+    report = load_shop(ctx, read_shop_file(path))
     assert report.created == {
         "regions": 1,
         "markets": 1,
@@ -49,9 +46,9 @@ def test_yaml_catalogue_creates_everything_and_opening_stock(ctx: Context, tmp_p
 
 
 def test_loading_the_same_file_twice_changes_nothing(ctx: Context) -> None:
-    catalogue = read_catalogue_file(demo_catalogue_path())
-    load_catalogue(ctx, catalogue)
-    again = load_catalogue(ctx, catalogue)
+    catalogue = read_shop_file(demo_catalogue_path())
+    load_shop(ctx, catalogue)
+    again = load_shop(ctx, catalogue)
     assert again.created == {}
     assert again.skipped_stock == ["BREEZE-BAND"]
     assert stock_view(ctx, "BREEZE-BAND")["on_hand"] == 3000
@@ -66,7 +63,7 @@ def test_a_file_with_mistakes_names_them_all(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     with pytest.raises(InvalidInput) as refused:
-        read_catalogue_file(path)
+        read_shop_file(path)
     assert "warehouses.0.lat" in refused.value.detail
     assert "unknown platform 'myspace'" in refused.value.detail
 
@@ -80,5 +77,5 @@ def test_a_reference_to_nothing_is_refused_and_nothing_is_written(
         encoding="utf-8",
     )
     with pytest.raises(InvalidInput, match="unknown region 'MARS'"):
-        load_catalogue(ctx, read_catalogue_file(path))
+        load_shop(ctx, read_shop_file(path))
     assert list_entries(ctx, Warehouse) == []

@@ -13,8 +13,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from buzzstock.channels.base import ChannelAdapter, InboundNotification, InvalidSignature
-from buzzstock.channels.fakes import serve
 from buzzstock.channels.settings import ChannelSettings
+from buzzstock.sim.channel_fakes import serve
 
 FAST = ChannelSettings(backoff_base_seconds=0.01, backoff_cap_seconds=0.05, max_attempts=3)
 

@@ -15,7 +15,7 @@ from buzzstock.channels import (
     build_adapter,
     summarize_sync_latency,
 )
-from buzzstock.channels.fakes import (
+from buzzstock.sim.channel_fakes import (
     AmazonFake,
     FakeShop,
     GenericShopFake,

@@ -10,9 +10,9 @@ import pytest
 
 from buzzstock.channels.amazon import AmazonAdapter, AmazonConfig
 from buzzstock.channels.base import ChannelRejected, OrderStatus, PushOutcome
-from buzzstock.channels.fakes import AmazonFake, FakeShop
 from buzzstock.channels.inbound import OrderLineBook
 from buzzstock.channels.transport import ChannelTransport
+from buzzstock.sim.channel_fakes import AmazonFake, FakeShop
 
 from .helpers import FAST
 

@@ -16,12 +16,12 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from buzzstock.channels.base import OrderStatus, PushOutcome
-from buzzstock.channels.fakes import FakeShop, GenericShopFake
 from buzzstock.channels.generic import GenericShopAdapter, GenericShopConfig
 from buzzstock.channels.inbound import OrderLineBook
 from buzzstock.channels.signatures import standard_webhook_headers
 from buzzstock.channels.transport import ChannelTransport
-from buzzstock.core.local_server import serve
+from buzzstock.sim.channel_fakes import FakeShop, GenericShopFake
+from buzzstock.sim.local_server import serve
 
 from .helpers import FAST, webhook_sink
 

@@ -8,7 +8,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from buzzstock.channels.base import InvalidSignature, PushOutcome, QuantityUpdate
-from buzzstock.channels.fakes import FakeShop, GoogleMerchantFake, MetaCatalogFake
 from buzzstock.channels.google import (
     IN_STOCK,
     OUT_OF_STOCK,
@@ -18,6 +17,7 @@ from buzzstock.channels.google import (
 from buzzstock.channels.meta import MetaCatalogAdapter, MetaCatalogConfig
 from buzzstock.channels.signatures import meta_signature, meta_subscription_challenge
 from buzzstock.channels.transport import ChannelTransport
+from buzzstock.sim.channel_fakes import FakeShop, GoogleMerchantFake, MetaCatalogFake
 
 from .helpers import FAST
 

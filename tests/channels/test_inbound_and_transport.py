@@ -11,11 +11,11 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from buzzstock.channels.base import ChannelOrder, OrderStatus, PushOutcome
-from buzzstock.channels.fakes import FakeShop, TikTokShopFake
 from buzzstock.channels.inbound import OrderLineBook
 from buzzstock.channels.settings import ChannelSettings
 from buzzstock.channels.tiktok import TikTokShopAdapter, TikTokShopConfig
 from buzzstock.channels.transport import ChannelTransport
+from buzzstock.sim.channel_fakes import FakeShop, TikTokShopFake
 
 from .helpers import FAST
 

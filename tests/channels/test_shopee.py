@@ -10,10 +10,10 @@ import httpx
 import pytest
 
 from buzzstock.channels.base import OrderStatus, PushOutcome
-from buzzstock.channels.fakes import FakeShop, ShopeeFake
 from buzzstock.channels.inbound import OrderLineBook
 from buzzstock.channels.shopee import ShopeeAdapter, ShopeeConfig
 from buzzstock.channels.transport import ChannelTransport
+from buzzstock.sim.channel_fakes import FakeShop, ShopeeFake
 
 from .helpers import FAST, webhook_sink
 

@@ -11,10 +11,10 @@ import httpx
 import pytest
 
 from buzzstock.channels.base import OrderStatus, PushOutcome
-from buzzstock.channels.fakes import FakeShop, TikTokShopFake
 from buzzstock.channels.inbound import OrderLineBook
 from buzzstock.channels.tiktok import TikTokShopAdapter, TikTokShopConfig
 from buzzstock.channels.transport import ChannelTransport
+from buzzstock.sim.channel_fakes import FakeShop, TikTokShopFake
 
 from .helpers import FAST, webhook_sink
 

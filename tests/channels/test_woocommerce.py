@@ -10,10 +10,10 @@ import httpx
 import pytest
 
 from buzzstock.channels.base import OrderStatus, PushOutcome, QuantityUpdate
-from buzzstock.channels.fakes import FakeShop, WooCommerceFake
 from buzzstock.channels.inbound import OrderLineBook
 from buzzstock.channels.transport import ChannelTransport
 from buzzstock.channels.woocommerce import WooCommerceAdapter, WooCommerceConfig
+from buzzstock.sim.channel_fakes import FakeShop, WooCommerceFake
 
 from .helpers import FAST, webhook_sink
 

@@ -47,9 +47,10 @@ from buzzstock.core.outbox import (
     retry_delay,
     run_worker,
 )
-from buzzstock.core.settings import OutboxSettings, Settings
+from buzzstock.core.settings import OutboxSettings
 from buzzstock.core.subscriptions import add_subscription, list_subscriptions, remove_subscription
 from buzzstock.core.webhooks import HEADER_ID, HEADER_TIMESTAMP, WebhookVerificationError, verify
+from buzzstock.settings import Settings
 
 POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 FAST_OUTBOX = OutboxSettings(

@@ -9,7 +9,6 @@ from typing import Any, Protocol
 import pytest
 from sqlalchemy import select
 
-from buzzstock.catalog.service import load_catalogue, read_catalogue_file
 from buzzstock.core.context import Context
 from buzzstock.core.events import outbox_deliveries, record_event
 from buzzstock.core.handler_registry import HandlerRegistry
@@ -19,6 +18,7 @@ from buzzstock.decide.ladder import Freight
 from buzzstock.decide.registry import FreightTerms, SupplierSpec, save_supplier
 from buzzstock.decide.suppliers import Grade, Tier
 from buzzstock.demo.run import catalogue_path
+from buzzstock.shop import load_shop, read_shop_file
 
 SKU = "BREEZE-BAND"
 
@@ -30,7 +30,7 @@ class Deliver(Protocol):
 @pytest.fixture
 def shop(ctx: Context) -> Context:
     """The demo catalogue: BREEZE-BAND with 3,000 units in LAX, HAM and SIN."""
-    load_catalogue(ctx, read_catalogue_file(catalogue_path()))
+    load_shop(ctx, read_shop_file(catalogue_path()))
     return ctx
 
 

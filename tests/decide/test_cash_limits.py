@@ -9,6 +9,7 @@ from sqlalchemy import delete, select
 from buzzstock.core.context import Context
 from buzzstock.core.errors import Conflict
 from buzzstock.decide import cash_store, orders
+from buzzstock.decide.settings import DecideSettings
 from buzzstock.decide.store import cash_movements, purchase_order_lines, purchase_orders
 
 from .conftest import SKU
@@ -40,7 +41,7 @@ def test_cash_limits_are_never_exceeded(
 ) -> None:
     _reset(seeded)
     cash_store.set_liquid_funds(seeded, funds)
-    limits = seeded.settings.decide
+    limits = seeded.section(DecideSettings)
     created: list[str] = []
     for action, value in steps:
         try:

@@ -24,6 +24,7 @@ from buzzstock.decide import (
     service,
 )
 from buzzstock.decide.proposal import ProposalAction
+from buzzstock.decide.settings import DecideSettings
 from buzzstock.decide.trend_handlers import on_trend_confirmed
 from buzzstock.stock.view import stock_view
 
@@ -131,7 +132,7 @@ def test_human_review_path_queues_the_order_without_spending(
 
 def test_new_category_and_authority_limit_go_to_review(seeded: Context, deliver: Deliver) -> None:
     cash_store.set_liquid_funds(seeded, 20_000)
-    seeded.settings.decide.authority_limit = 1_000
+    seeded.section(DecideSettings).authority_limit = 1_000
     deliver("TrendConfirmed", HOT_AND_CLEAN)
     [decision] = _purchases(seeded)
     assert decision["route"] == "human_review"

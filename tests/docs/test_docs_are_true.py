@@ -7,7 +7,7 @@ from pathlib import Path
 from typer.main import get_command
 
 from buzzstock.cli import app
-from buzzstock.core.settings import GROUPS, Settings
+from buzzstock.settings import Settings
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 
@@ -15,7 +15,7 @@ DOCS = Path(__file__).resolve().parents[2] / "docs"
 def test_configuration_page_lists_every_setting_with_its_default() -> None:
     page = (DOCS / "configuration.md").read_text(encoding="utf-8")
     settings = Settings()
-    for group in GROUPS:
+    for group in Settings.group_names():
         model = getattr(settings, group)
         for name in type(model).model_fields:
             assert f"| `{group}.{name}` | `{getattr(model, name)}` |" in page, f"{group}.{name}"

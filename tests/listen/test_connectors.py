@@ -13,21 +13,21 @@ from typer.testing import CliRunner
 from buzzstock.cli import app
 from buzzstock.core.context import Context
 from buzzstock.core.db import reading
-from buzzstock.core.local_server import serve
 from buzzstock.listen.connectors import (
     ConnectorError,
     ConnectorSettings,
     RedditClient,
     YouTubeClient,
 )
-from buzzstock.listen.social_fakes import (
+from buzzstock.listen.store import mentions
+from buzzstock.sim.local_server import serve
+from buzzstock.sim.social_fakes import (
     FakeReddit,
     FakeYouTube,
     reddit_post,
     youtube_channel,
     youtube_video,
 )
-from buzzstock.listen.store import mentions
 
 PUBLISHED = "2026-11-20T14:30:00Z"
 CREATED = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)

@@ -10,18 +10,19 @@ import pytest
 from fastapi.testclient import TestClient
 
 from buzzstock.api.app import create_app
-from buzzstock.catalog.service import create, load_catalogue, read_catalogue_file
+from buzzstock.catalog.service import create
 from buzzstock.core.auth import create_key
 from buzzstock.core.context import Context
 from buzzstock.demo.listen_stage import DECOY, SKU, demo_mentions
 from buzzstock.demo.run import catalogue_path
+from buzzstock.shop import load_shop, read_shop_file
 
 Client = tuple[TestClient, dict[str, str], dict[str, str]]
 
 
 @pytest.fixture
 def api(ctx: Context) -> Iterator[Client]:
-    load_catalogue(ctx, read_catalogue_file(catalogue_path()))
+    load_shop(ctx, read_shop_file(catalogue_path()))
     create(ctx, DECOY)
     staff = {"Authorization": f"Bearer {create_key(ctx, 'ops', 'operator')[1]}"}
     channel = {

@@ -12,7 +12,7 @@ from rich.console import Console
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
-from buzzstock.catalog.service import create, load_catalogue, read_catalogue_file
+from buzzstock.catalog.service import create
 from buzzstock.cli import app
 from buzzstock.core.context import Context
 from buzzstock.core.db import reading
@@ -31,11 +31,12 @@ from buzzstock.listen import ingest, review, watch_store
 from buzzstock.listen.mention import Mention
 from buzzstock.listen.store import mention_snapshots, mentions
 from buzzstock.listen.watchlist import WatchList
+from buzzstock.shop import load_shop, read_shop_file
 
 
 @pytest.fixture
 def shop(ctx: Context) -> Context:
-    load_catalogue(ctx, read_catalogue_file(catalogue_path()))
+    load_shop(ctx, read_shop_file(catalogue_path()))
     create(ctx, DECOY)
     return ctx
 

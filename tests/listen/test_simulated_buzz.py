@@ -18,7 +18,7 @@ from buzzstock.listen.alerts import (
 )
 from buzzstock.listen.cli import listen_app
 from buzzstock.listen.engine import Pipeline
-from buzzstock.listen.simulate import Simulation, simulate
+from buzzstock.sim.buzz import Simulation, simulate
 
 DAYS = 40
 SEEDS = (3, 11)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from buzzstock.stock.publication import AllotmentPlan, ChannelDemand, plan_allotments
-from buzzstock.stock.rebalancing import sales_rate
-from buzzstock.stock.sync_settings import SyncSettings
+from buzzstock.stock.sync.publication import AllotmentPlan, ChannelDemand, plan_allotments
+from buzzstock.stock.sync.rebalancing import sales_rate
+from buzzstock.stock.sync.settings import SyncSettings
 
 
 def planned(

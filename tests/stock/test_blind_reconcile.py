@@ -10,15 +10,15 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import select
 
-from buzzstock.channels.fakes import FakeShop, TikTokShopFake
 from buzzstock.core.context import Context
 from buzzstock.core.db import reading
+from buzzstock.sim.channel_fakes import FakeShop, TikTokShopFake
 from buzzstock.stock import ledger
-from buzzstock.stock.allotment import publish
 from buzzstock.stock.store import channel_listings
-from buzzstock.stock.sync import adapter_for
-from buzzstock.stock.sync_runtime import hub_loops
-from buzzstock.stock.sync_settings import SyncSettings
+from buzzstock.stock.sync.allotment import publish
+from buzzstock.stock.sync.runtime import hub_loops
+from buzzstock.stock.sync.settings import SyncSettings
+from buzzstock.stock.sync.worker import adapter_for
 from tests.stock.test_sync_inbox import CHANNEL, SKU, listing, push_all, set_up
 
 SKU_REF = "1729:3001"

@@ -10,9 +10,9 @@ from sqlalchemy import create_engine, func, select, text
 from buzzstock.core.context import Context
 from buzzstock.core.db import normalise_url
 from buzzstock.core.events import outbox_events
+from buzzstock.sim.stress import BuyerPlan, run_buyers, set_up_stress_sku, stress
 from buzzstock.stock import ledger
 from buzzstock.stock.store import reservations, stock_pools
-from buzzstock.stock.stress import BuyerPlan, run_buyers, set_up_stress_sku, stress
 from buzzstock.stock.view import stock_view
 
 

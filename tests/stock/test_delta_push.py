@@ -8,12 +8,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from buzzstock.channels.fakes import FakeShop, ShopifyFake
 from buzzstock.core.context import Context
+from buzzstock.sim.channel_fakes import FakeShop, ShopifyFake
 from buzzstock.stock import ledger
-from buzzstock.stock.allotment import publish
-from buzzstock.stock.reconcile import reconcile_channel
-from buzzstock.stock.sync import adapter_for
+from buzzstock.stock.sync.allotment import publish
+from buzzstock.stock.sync.reconcile import reconcile_channel
+from buzzstock.stock.sync.worker import adapter_for
 from tests.stock.test_sync_inbox import CHANNEL, SKU, listing, push_all, set_up
 
 SKU_REF = "4001"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select, update
 
-from buzzstock.catalog.service import load_catalogue, read_catalogue_file
 from buzzstock.core.context import Context
+from buzzstock.shop import load_shop, read_shop_file
 from buzzstock.stock import csvio, ledger, service
 from buzzstock.stock.model import Movement, bucket_lock_order
 from buzzstock.stock.rows import change_bucket
@@ -17,7 +17,7 @@ from tests.stock.test_pool_basics import SKU, demo_catalogue_path
 
 @pytest.fixture
 def hub(ctx: Context) -> Context:
-    load_catalogue(ctx, read_catalogue_file(demo_catalogue_path()))
+    load_shop(ctx, read_shop_file(demo_catalogue_path()))
     order = service.confirm(ctx, service.reserve(ctx, SKU, 2, "amazon-eu", "eve").id)
     service.ship(ctx, order.id)
     service.cancel(ctx, service.reserve(ctx, SKU, 1, "shopee-th", "fay").id)

@@ -6,12 +6,13 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from buzzstock.catalog.service import load_catalogue, read_catalogue_file
 from buzzstock.core.clock import ManualClock
 from buzzstock.core.context import Context
 from buzzstock.core.events import outbox_events
+from buzzstock.shop import load_shop, read_shop_file
 from buzzstock.stock import service
 from buzzstock.stock.live import evaluate_live_rules, skus_selling_now, spike_ratio
+from buzzstock.stock.settings import StockSettings
 from buzzstock.stock.view import stock_view
 from tests.stock.test_pool_basics import SKU, demo_catalogue_path
 
@@ -25,8 +26,8 @@ def test_spike_ratio_compares_the_last_window_with_the_average_window() -> None:
 def test_a_region_selling_three_times_faster_switches_the_buyer_limit_on(
     ctx: Context, clock: ManualClock
 ) -> None:
-    load_catalogue(ctx, read_catalogue_file(demo_catalogue_path()))
-    window = ctx.settings.stock.spike_window_seconds
+    load_shop(ctx, read_shop_file(demo_catalogue_path()))
+    window = ctx.section(StockSettings).spike_window_seconds
     for minute in range(6):
         service.reserve(ctx, SKU, 2, "tiktok-eu", f"steady-{minute}")
         clock.advance(timedelta(seconds=window))
@@ -36,14 +37,14 @@ def test_a_region_selling_three_times_faster_switches_the_buyer_limit_on(
         service.reserve(ctx, SKU, 2, "tiktok-eu", f"rush-{buyer}")
     actions = evaluate_live_rules(ctx, SKU)
     assert [(a.rule, a.action, a.subject) for a in actions] == [("S-5", "buyer_limit", "EU")]
-    assert stock_view(ctx, SKU)["buyer_limit"] == ctx.settings.stock.spike_buyer_limit
+    assert stock_view(ctx, SKU)["buyer_limit"] == ctx.section(StockSettings).spike_buyer_limit
     assert SKU in skus_selling_now(ctx)
     assert evaluate_live_rules(ctx, SKU) == [], "each rule fires once per SKU and region"
 
 
 def test_a_region_far_behind_the_others_gets_a_push_and_coupon(ctx: Context) -> None:
-    load_catalogue(ctx, read_catalogue_file(demo_catalogue_path()))
-    ctx.settings.stock.refill_units = 0
+    load_shop(ctx, read_shop_file(demo_catalogue_path()))
+    ctx.section(StockSettings).refill_units = 0
     service.reserve(ctx, SKU, 300, "tiktok-us", "us-wholesale")
     service.reserve(ctx, SKU, 300, "tiktok-eu", "eu-wholesale")
     service.reserve(ctx, SKU, 10, "shopee-my", "sea-buyer")

@@ -7,10 +7,10 @@ from __future__ import annotations
 import asyncio
 
 from buzzstock.core.context import open_context
-from buzzstock.core.settings import Settings
+from buzzstock.settings import Settings
+from buzzstock.sim.livesale import run_hub
+from buzzstock.sim.livesale_buyers import FAKE_KINDS, LiveSaleConfig, plan_channels
 from buzzstock.stock import ledger
-from buzzstock.stock.livesale import run_hub
-from buzzstock.stock.livesale_buyers import FAKE_KINDS, LiveSaleConfig, plan_channels
 
 
 def test_live_sale_through_the_hub_oversells_nothing(database_url: str) -> None:

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from buzzstock.stock.livesale_buyers import (
+from buzzstock.sim.livesale_buyers import (
     LiveSaleConfig,
     plan_channels,
     run_forecast_split,

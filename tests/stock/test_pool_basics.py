@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from buzzstock.catalog.service import load_catalogue, read_catalogue_file
 from buzzstock.core.clock import ManualClock
 from buzzstock.core.context import Context
 from buzzstock.core.errors import BuyerLimitReached, Conflict, InsufficientStock, SkuPaused
+from buzzstock.shop import load_shop, read_shop_file
 from buzzstock.stock import ledger, service
+from buzzstock.stock.settings import StockSettings
 from buzzstock.stock.view import stock_view
 
 SKU = "BREEZE-BAND"
@@ -24,7 +25,7 @@ def demo_catalogue_path() -> Path:
 
 @pytest.fixture
 def hub(ctx: Context) -> Context:
-    load_catalogue(ctx, read_catalogue_file(demo_catalogue_path()))
+    load_shop(ctx, read_shop_file(demo_catalogue_path()))
     return ctx
 
 
@@ -69,7 +70,7 @@ def test_expired_hold_is_released_once_and_cannot_be_confirmed(
     hub: Context, clock: ManualClock
 ) -> None:
     reservation = service.reserve(hub, SKU, 5, "amazon-us", "buyer-3")
-    clock.advance(timedelta(seconds=hub.settings.stock.reservation_ttl_seconds + 1))
+    clock.advance(timedelta(seconds=hub.section(StockSettings).reservation_ttl_seconds + 1))
     assert service.release_expired(hub) == 1
     assert service.release_expired(hub) == 0
     with pytest.raises(Conflict):
@@ -79,7 +80,7 @@ def test_expired_hold_is_released_once_and_cannot_be_confirmed(
 
 def test_region_quota_then_elastic_then_refusal(hub: Context) -> None:
     service.set_buyer_limit(hub, SKU, None)
-    hub.settings.stock.refill_units = 0
+    hub.section(StockSettings).refill_units = 0
     taken = 0
     while True:
         try:

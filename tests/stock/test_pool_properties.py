@@ -23,11 +23,12 @@ from hypothesis.stateful import (
 from sqlalchemy import select
 
 from buzzstock.catalog.model import Sku
-from buzzstock.catalog.service import create, load_catalogue, read_catalogue_file
+from buzzstock.catalog.service import create
 from buzzstock.core.clock import ManualClock
 from buzzstock.core.context import Context
 from buzzstock.core.errors import DomainError
 from buzzstock.core.ids import new_id
+from buzzstock.shop import load_shop, read_shop_file
 from buzzstock.stock import ledger, service
 from buzzstock.stock.store import quota_buckets, reservations, stock_levels
 from buzzstock.stock.view import stock_view
@@ -41,7 +42,7 @@ BUCKETS = ("US", "EU", "SEA", "elastic")
 def test_any_sequence_of_stock_operations_keeps_the_pool_consistent(
     ctx: Context, clock: ManualClock
 ) -> None:
-    load_catalogue(ctx, read_catalogue_file(demo_catalogue_path()))
+    load_shop(ctx, read_shop_file(demo_catalogue_path()))
 
     class PoolMachine(RuleBasedStateMachine):
         held = Bundle("held")

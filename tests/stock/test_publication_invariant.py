@@ -17,7 +17,7 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
-from buzzstock.stock.publication import (
+from buzzstock.stock.sync.publication import (
     believed_display,
     exposure_after_ack,
     exposure_after_refusal,

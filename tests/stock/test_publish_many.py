@@ -14,21 +14,22 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 from sqlalchemy import func, select
 
-from buzzstock.catalog.model import Catalogue, Channel, Market, Region, Sku, Warehouse
-from buzzstock.catalog.service import create, load_catalogue
+from buzzstock.catalog.model import Channel, Market, Region, Sku, Warehouse
+from buzzstock.catalog.service import create
 from buzzstock.core.clock import ManualClock
 from buzzstock.core.context import Context
 from buzzstock.core.db import reading
 from buzzstock.core.errors import InvalidInput, NotFound
 from buzzstock.core.events import outbox_events
 from buzzstock.core.ids import new_id
+from buzzstock.shop import ShopFile, load_shop
 from buzzstock.stock import ledger
-from buzzstock.stock.allotment import connect_listing, publish, publish_many
 from buzzstock.stock.pool import receive, set_quotas
-from buzzstock.stock.publication import channel_bucket
-from buzzstock.stock.push_answers import record_push_outcome
-from buzzstock.stock.push_claims import PushTask, claim_pushes
 from buzzstock.stock.store import channel_listings, quota_buckets, stock_ledger, stock_levels
+from buzzstock.stock.sync.allotment import connect_listing, publish, publish_many
+from buzzstock.stock.sync.publication import channel_bucket
+from buzzstock.stock.sync.push_answers import record_push_outcome
+from buzzstock.stock.sync.push_claims import PushTask, claim_pushes
 
 CAS_CHANNELS = ("shop-a", "shop-b")
 BLIND_CHANNEL = "blind"
@@ -36,9 +37,9 @@ CHANNELS = (*CAS_CHANNELS, BLIND_CHANNEL)
 
 
 def open_shop(ctx: Context, skus: list[str]) -> None:
-    load_catalogue(
+    load_shop(
         ctx,
-        Catalogue(
+        ShopFile(
             regions=[Region(code="US", name="US", timezone="UTC", lat=39, lon=-98)],
             markets=[Market(code="US", name="US", region="US", currency="USD", timezone="UTC")],
             warehouses=[

@@ -14,25 +14,25 @@ from contextlib import ExitStack
 import pytest
 from sqlalchemy import select
 
-from buzzstock.catalog.model import Catalogue, Channel, Market, Region, Sku, Warehouse
-from buzzstock.catalog.service import load_catalogue
-from buzzstock.channels.fakes import FakeShop, GenericShopFake, config_for
+from buzzstock.catalog.model import Channel, Market, Region, Sku, Warehouse
 from buzzstock.core.context import Context
 from buzzstock.core.db import reading
+from buzzstock.shop import ShopFile, load_shop
+from buzzstock.sim.channel_fakes import FakeShop, GenericShopFake, config_for
 from buzzstock.stock import ledger
-from buzzstock.stock.allotment import connect_listing, publish, publish_many
 from buzzstock.stock.pool import receive, set_quotas
-from buzzstock.stock.publication import channel_bucket
-from buzzstock.stock.push_answers import (
+from buzzstock.stock.store import channel_listings, quota_buckets, stock_levels
+from buzzstock.stock.sync.allotment import connect_listing, publish, publish_many
+from buzzstock.stock.sync.publication import channel_bucket
+from buzzstock.stock.sync.push_answers import (
     PushAnswer,
     record_answers,
     record_push_outcomes,
     settle_listings,
 )
-from buzzstock.stock.push_claims import claim_pushes
-from buzzstock.stock.store import channel_listings, quota_buckets, stock_levels
-from buzzstock.stock.sync import PushWorker, adapter_for
-from buzzstock.stock.sync_settings import SyncSettings
+from buzzstock.stock.sync.push_claims import claim_pushes
+from buzzstock.stock.sync.settings import SyncSettings
+from buzzstock.stock.sync.worker import PushWorker, adapter_for
 from tests.stock.test_publish_many import open_shop
 
 SHOP = "shop-a"
@@ -131,9 +131,9 @@ def test_push_workers_beside_a_batch_publisher_push_every_last_value(ctx: Contex
             channels.append(
                 Channel(code=code, name=code, platform="custom", market="US", settings=settings)
             )
-        load_catalogue(
+        load_shop(
             ctx,
-            Catalogue(
+            ShopFile(
                 regions=[Region(code="US", name="US", timezone="UTC", lat=0, lon=0)],
                 markets=[Market(code="US", name="US", region="US", currency="USD", timezone="UTC")],
                 warehouses=[Warehouse(code="W", name="W", region="US", city="W", lat=0, lon=0)],

@@ -17,10 +17,13 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError
 
 from buzzstock.api.app import create_app
-from buzzstock.catalog.model import Catalogue, Channel, Market, Region, Sku, Warehouse
-from buzzstock.catalog.service import load_catalogue
+from buzzstock.catalog.model import Channel, Market, Region, Sku, Warehouse
 from buzzstock.channels.amazon import AmazonAdapter
-from buzzstock.channels.fakes import (
+from buzzstock.core import auth
+from buzzstock.core.context import Context
+from buzzstock.core.db import reading
+from buzzstock.shop import ShopFile, load_shop
+from buzzstock.sim.channel_fakes import (
     AmazonFake,
     FakeShop,
     GenericShopFake,
@@ -28,22 +31,19 @@ from buzzstock.channels.fakes import (
     WooCommerceFake,
     config_for,
 )
-from buzzstock.channels.fakes.amazon import QueuedMessage
-from buzzstock.core import auth
-from buzzstock.core.context import Context
-from buzzstock.core.db import reading
+from buzzstock.sim.channel_fakes.amazon import QueuedMessage
 from buzzstock.stock import ledger
-from buzzstock.stock.allotment import connect_listing, publish
-from buzzstock.stock.inbox import process_inbox
 from buzzstock.stock.pool import receive, set_quotas
-from buzzstock.stock.push_answers import record_push_outcome
-from buzzstock.stock.push_claims import claim_pushes
-from buzzstock.stock.reconcile import reconcile_channel
 from buzzstock.stock.store import channel_listings, quota_buckets, reservations
-from buzzstock.stock.sync import adapter_for, push_once
-from buzzstock.stock.sync_runtime import hub_loops, take_queued_notifications
-from buzzstock.stock.sync_settings import SyncSettings
-from buzzstock.stock.sync_store import channel_inbox, channel_order_lines
+from buzzstock.stock.sync.allotment import connect_listing, publish
+from buzzstock.stock.sync.inbox import process_inbox
+from buzzstock.stock.sync.push_answers import record_push_outcome
+from buzzstock.stock.sync.push_claims import claim_pushes
+from buzzstock.stock.sync.reconcile import reconcile_channel
+from buzzstock.stock.sync.runtime import hub_loops, take_queued_notifications
+from buzzstock.stock.sync.settings import SyncSettings
+from buzzstock.stock.sync.store import channel_inbox, channel_order_lines
+from buzzstock.stock.sync.worker import adapter_for, push_once
 
 SKU = "BAND"
 CHANNEL = "shop-us"
@@ -58,9 +58,9 @@ def generic_fake() -> Iterator[GenericShopFake]:
 
 def set_up(ctx: Context, fake: PlatformFake, platform: str, sku_ref: str, *, cas: bool) -> None:
     adapter_platform, config = config_for(fake)
-    load_catalogue(
+    load_shop(
         ctx,
-        Catalogue(
+        ShopFile(
             regions=[Region(code="US", name="US", timezone="America/Chicago", lat=39, lon=-98)],
             markets=[Market(code="US", name="US", region="US", currency="USD", timezone="UTC")],
             warehouses=[

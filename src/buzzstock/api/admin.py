@@ -8,8 +8,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from buzzstock.api.deps import Caller, Ctx
 from buzzstock.core import auth, deliveries
+from buzzstock.core.requests import Caller, Ctx
 from buzzstock.core.subscriptions import add_subscription, list_subscriptions, remove_subscription
 
 router = APIRouter(prefix="/api/v1", tags=["admin"])

@@ -5,14 +5,15 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from buzzstock import __version__
-from buzzstock.api import admin, problems
+from buzzstock.api import admin, problems, shop
 from buzzstock.api.middleware import RequestGuard
 from buzzstock.catalog import api as catalog_api
 from buzzstock.core.context import Context, open_context
 from buzzstock.decide import api as decide_api
 from buzzstock.listen import api as listen_api
+from buzzstock.settings import load_settings
 from buzzstock.stock import api as stock_api
-from buzzstock.stock import sync_api
+from buzzstock.stock.sync import api as sync_api
 
 
 def create_app(ctx: Context) -> FastAPI:
@@ -34,10 +35,11 @@ def create_app(ctx: Context) -> FastAPI:
     app.include_router(decide_api.router)
     app.include_router(listen_api.router)
     app.include_router(catalog_api.router)
+    app.include_router(shop.router)
     app.add_middleware(RequestGuard, ctx=ctx)
     return app
 
 
 def app_from_environment() -> FastAPI:
     """Factory for `uvicorn --factory`: settings from buzzstock.toml and the environment."""
-    return create_app(open_context())
+    return create_app(open_context(load_settings()))

@@ -9,11 +9,11 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 
-from buzzstock.api.deps import bearer_key
 from buzzstock.api.problems import PROBLEM_JSON
 from buzzstock.core import idempotency
 from buzzstock.core.context import Context
 from buzzstock.core.errors import PROBLEM_BASE, DomainError
+from buzzstock.core.requests import bearer_key
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]

@@ -14,8 +14,8 @@ from buzzstock.api.app import create_app
 from buzzstock.core import outbox
 from buzzstock.core.context import Context, open_context
 from buzzstock.core.outbox import StopSignal
-from buzzstock.core.settings import Settings, load_settings
 from buzzstock.handlers import register_all
+from buzzstock.settings import Settings, load_settings
 from buzzstock.stock.live import evaluate_live_rules, skus_selling_now
 from buzzstock.stock.reservations import release_expired
 
@@ -39,7 +39,7 @@ def background_loop(ctx: Context, stop: StopSignal, poll_interval: float = 1.0) 
 
 
 def run_server(host: str, port: int, *, background: bool = True) -> None:
-    ctx = open_context()
+    ctx = open_context(load_settings())
     stop = threading.Event()
     thread = threading.Thread(target=background_loop, args=(ctx, stop), daemon=True)
     if background:

@@ -1,4 +1,4 @@
-"""Catalogue routes: regions, markets, warehouses, channels, SKUs, and a whole catalogue at once."""
+"""Catalogue routes: regions, markets, warehouses, channels and SKUs."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ from typing import Any
 
 from fastapi import APIRouter, Response, status
 
-from buzzstock.api.deps import Caller, Ctx
 from buzzstock.catalog import service
-from buzzstock.catalog.model import Catalogue, Channel, Market, Region, Sku, Warehouse
+from buzzstock.catalog.model import Channel, Market, Region, Sku, Warehouse
 from buzzstock.core.errors import NotFound
+from buzzstock.core.requests import Caller, Ctx
 
 router = APIRouter(prefix="/api/v1", tags=["catalog"])
 
@@ -51,19 +51,6 @@ def put_sku(body: Sku, ctx: Ctx, caller: Caller, response: Response) -> dict[str
     caller.require("admin", "operator")
     _created(response, service.create(ctx, body))
     return service.get_entry(ctx, Sku, body.code)
-
-
-@router.post("/catalogue")
-def load_catalogue(body: Catalogue, ctx: Ctx, caller: Caller) -> dict[str, Any]:
-    """Create or update a whole catalogue (the same document as the catalogue file, as JSON)."""
-    caller.require("admin", "operator")
-    report = service.load_catalogue(ctx, body)
-    return {
-        "created": report.created,
-        "updated": report.updated,
-        "stocked": report.stocked,
-        "skipped_stock": report.skipped_stock,
-    }
 
 
 def _public_channel(row: dict[str, Any]) -> dict[str, Any]:

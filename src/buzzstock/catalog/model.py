@@ -103,46 +103,14 @@ class Channel(Entry):
         return value
 
 
-class StockPlan(Entry):
-    """Opening stock of a SKU: units per warehouse, quotas per region and the elastic share (S-3).
-
-    ``quotas`` are relative weights: the units left after the elastic share are split between
-    regions in these proportions (the seed's 1,200 / 1,000 / 800 with 20 % elastic on 3,000 units
-    gives 960 / 800 / 640 and 600 elastic).
-    """
-
-    sku: LongCode
-    warehouses: dict[str, int] = Field(min_length=1)
-    quotas: dict[str, float] = Field(default_factory=dict)
-    elastic_share: float | None = Field(None, ge=0, le=1)
-    buyer_limit: int | None = Field(None, ge=1)
-
-    @field_validator("warehouses")
-    @classmethod
-    def _non_negative_units(cls, value: dict[str, int]) -> dict[str, int]:
-        for code, units in value.items():
-            if units < 0 or units > 100_000_000:
-                raise ValueError(f"units for warehouse {code!r} must be between 0 and 100000000")
-        return value
-
-    @field_validator("quotas")
-    @classmethod
-    def _positive_weights(cls, value: dict[str, float]) -> dict[str, float]:
-        for code, weight in value.items():
-            if weight < 0:
-                raise ValueError(f"quota weight for region {code!r} must not be negative")
-        return value
-
-
 class Catalogue(Entry):
-    """The whole set-up of a seller in one declarative file (`buzzstock catalog load`)."""
+    """The catalogue part of a shop file: regions, markets, warehouses, channels and SKUs."""
 
     regions: list[Region] = Field(default_factory=list)
     markets: list[Market] = Field(default_factory=list)
     warehouses: list[Warehouse] = Field(default_factory=list)
     channels: list[Channel] = Field(default_factory=list)
     skus: list[Sku] = Field(default_factory=list)
-    stock: list[StockPlan] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _codes_are_unique(self) -> Catalogue:

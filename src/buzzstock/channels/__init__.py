@@ -1,4 +1,4 @@
-"""Channel platform layer (SPEC §3, S-1/S-6): adapters, webhook signatures, rate limits, fakes.
+"""Channel platform layer (SPEC §3, S-1/S-6): adapters, webhook signatures, rate limits.
 
 The stock hub publishes absolute quantities through ``ChannelAdapter.set_quantity`` and learns
 about orders through ``parse_webhook`` / ``orders_for_notification`` / ``recent_orders``.

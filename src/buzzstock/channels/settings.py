@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from typing import ClassVar
+
+from pydantic import Field, model_validator
+
+from buzzstock.core.settings import Group
 
 
-class ChannelSettings(BaseModel):
+class ChannelSettings(Group):
     """S-6: push limits, sync-latency targets and retry policy shared by every channel adapter."""
 
-    model_config = ConfigDict(extra="forbid")
+    section: ClassVar[str] = "channels"
 
     rate_limit_calls: int = Field(
         120,

@@ -50,7 +50,7 @@ from buzzstock.core.handler_registry import (
     event_type_matches,
     handlers,
 )
-from buzzstock.core.settings import OutboxSettings, Settings
+from buzzstock.core.settings import CoreSettings, OutboxSettings
 from buzzstock.core.webhooks import signed_headers
 
 logger = logging.getLogger(__name__)
@@ -501,7 +501,7 @@ class Dispatcher:
         )
 
 
-def run_worker(settings: Settings, stop_event: StopSignal, poll_interval: float = 1.0) -> None:
+def run_worker(settings: CoreSettings, stop_event: StopSignal, poll_interval: float = 1.0) -> None:
     """Entry point of one worker process (``buzzstock worker``, multiprocessing targets).
 
     Opens its own connection to the configured store (no migration) and dispatches until

@@ -9,9 +9,9 @@ from typing import Any
 from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from buzzstock.api.deps import Caller, Ctx
 from buzzstock.core.auth import Principal
 from buzzstock.core.errors import Forbidden, InvalidInput, NotFound
+from buzzstock.core.requests import Caller, Ctx
 from buzzstock.decide import (
     actions,
     cash_store,

@@ -170,7 +170,7 @@ def cash_overview(ctx: Context) -> dict[str, Any]:
 
     Approved orders not yet paid count as payments today; planned flows land on their day.
     """
-    settings = ctx.settings.decide
+    settings = ctx.section(DecideSettings)
     now = ctx.clock.now()
     today = start_of_day(now)
     horizon = today + timedelta(days=settings.cash_forecast_days)

@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from buzzstock.core.cli import load_configured_settings
 from buzzstock.core.context import Context, open_context
 from buzzstock.core.errors import DomainError, InvalidInput
 from buzzstock.decide import actions, cash_store, service
@@ -201,7 +202,7 @@ decisions_app = typer.Typer(
 def _store() -> Iterator[Context]:
     ctx: Context | None = None
     try:
-        ctx = open_context()
+        ctx = open_context(load_configured_settings())
         yield ctx
     except DomainError as error:
         rule = f" [{error.rule}]" if error.rule else ""

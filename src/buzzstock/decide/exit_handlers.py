@@ -42,7 +42,7 @@ def on_trend_declining(ctx: Context, event: Event) -> None:
     entry = catalogue_entry(ctx, sku)
     if entry is None or sku is None:
         return
-    settings = ctx.settings_for(category=str(entry["category"])).decide
+    settings = ctx.section(DecideSettings, category=str(entry["category"]))
     now = ctx.clock.now()
     markdown = _markdown_inputs(ctx, settings, sku, float(entry["base_price"]), payload)
     with ctx.engine.begin() as connection:

@@ -24,6 +24,7 @@ from buzzstock.decide import cash_store
 from buzzstock.decide.exit import OrderStage
 from buzzstock.decide.ladder import Freight
 from buzzstock.decide.registry import freight_terms, skus_of_supplier
+from buzzstock.decide.settings import DecideSettings
 from buzzstock.decide.store import purchase_order_lines, purchase_orders, suppliers
 from buzzstock.stock import service as stock
 
@@ -285,7 +286,7 @@ def approve_rows(
     if check_cash:
         total = sum(row.cost for row in rows)
         cash_store.require_commitment(
-            connection, ctx.settings.decide, total, now, f"approving {len(rows)} order(s)"
+            connection, ctx.section(DecideSettings), total, now, f"approving {len(rows)} order(s)"
         )
     for row in rows:
         _move(connection, row, (OrderStage.DRAFT,), OrderStage.APPROVED, now, approved_at=now)
@@ -295,7 +296,7 @@ def send_rows(connection: Connection, ctx: Context, rows: Sequence[Any], now: da
     """Sending pays the supplier (D-5: each payment within 30 % of the funds left)."""
     for row in rows:
         _move(connection, row, (OrderStage.APPROVED,), OrderStage.SENT, now, sent_at=now)
-        cash_store.pay(connection, ctx.settings.decide, row.id, row.cost, now)
+        cash_store.pay(connection, ctx.section(DecideSettings), row.id, row.cost, now)
         _event(connection, "PurchaseOrderSent", row, now, cost=row.cost)
 
 

@@ -81,7 +81,7 @@ def add_heat(
             positive_share=positive_share,
             platforms=platforms,
         )
-        notified = send_prepare_notices(connection, ctx.settings.decide, sku, heat, now)
+        notified = send_prepare_notices(connection, ctx.section(DecideSettings), sku, heat, now)
     return {"sku": sku, "heat": heat, "notified_suppliers": notified}
 
 
@@ -217,7 +217,7 @@ def _daily_heat(ctx: Context, sku: str, days: int) -> list[DailyHeat]:
 
 def product_view(ctx: Context, sku: str) -> dict[str, Any]:
     """D-9: heat curve, forecast and attribute requests of one product (no price, no buyers)."""
-    settings = ctx.settings.decide
+    settings = ctx.section(DecideSettings)
     entry = get_entry(ctx, Sku, sku)
     history = _daily_heat(ctx, sku, settings.forecast_history_days)
     try:

@@ -21,6 +21,7 @@ from buzzstock.decide.matrix import Route
 from buzzstock.decide.pricing import propose_price
 from buzzstock.decide.proposal import Proposal, ProposalAction, ProposalStatus
 from buzzstock.decide.service import PRICE, insert_decision
+from buzzstock.decide.settings import DecideSettings
 from buzzstock.decide.store import prices
 
 
@@ -51,7 +52,7 @@ def propose_price_change(
     entry = get_entry(ctx, Sku, sku)
     base = float(entry["base_price"])
     previous = current_price(ctx, sku)
-    settings = ctx.settings_for(category=str(entry["category"])).decide
+    settings = ctx.section(DecideSettings, category=str(entry["category"]))
     inputs: dict[str, Any] = {
         "base_price": base,
         "previous_price": previous,

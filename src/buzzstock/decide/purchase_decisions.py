@@ -193,7 +193,7 @@ def propose_purchase(
     if quantity <= 0:
         raise InvalidInput("quantity must be at least 1 unit", rule="D-2")
     get_entry(ctx, Sku, sku)
-    settings = ctx.settings.decide
+    settings = ctx.section(DecideSettings)
     now = ctx.clock.now()
     destination = warehouse or default_warehouse(ctx, sku)
     with ctx.engine.begin() as connection:
@@ -262,7 +262,7 @@ def act_on_purchase(
         quantity = proposal.quantity or 0
         plan = plan_purchase(
             connection,
-            ctx.settings.decide,
+            ctx.section(DecideSettings),
             row.sku,
             quantity,
             int(inputs["due_days"]),
@@ -270,7 +270,7 @@ def act_on_purchase(
             freight,
             now,
         )
-        trend = ctx.settings.decide if inputs.get("from_trend") else None
+        trend = ctx.section(DecideSettings) if inputs.get("from_trend") else None
         insert_split_orders(
             connection, row.id, row.sku, plan, inputs["warehouse"], freight, now, trend
         )

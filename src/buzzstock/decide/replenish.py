@@ -92,7 +92,7 @@ def ladder_candidates(ctx: Context) -> list[LadderCandidate]:
             warehouse = purchase_decisions.default_warehouse(ctx, sku)
         except Conflict:
             continue
-        settings = ctx.settings_for(category=str(entry["category"])).decide
+        settings = ctx.section(DecideSettings, category=str(entry["category"]))
         found.append(LadderCandidate(sku, settings, float(entry["base_price"]), warehouse))
     return found
 

@@ -6,15 +6,17 @@ seller tunes them per category and market like every other setting.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from buzzstock.core.settings import Group
 
 
-class DecideSettings(BaseModel):
+class DecideSettings(Group):
     """SPEC §2: replenishment, suppliers, pricing, exit."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    section: ClassVar[str] = "decide"
 
     # D-1 supplier tiers and micro-seller grades
     fast_tier_min_days: int = Field(7, ge=0, description="D-1: fast tier delivers in 7–10 days.")

@@ -41,7 +41,7 @@ def stage_one_sizing(
     playbook = Playbook(settings.policy)
     source = (
         f"set for category {category!r}"
-        if settings.policy != ctx.settings.decide.policy
+        if settings.policy != ctx.section(DecideSettings).policy
         else "the default (no override for category " + repr(category) + ")"
     )
     chosen = Reason(

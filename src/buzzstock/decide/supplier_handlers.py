@@ -15,6 +15,7 @@ from buzzstock.decide.handler_support import (
     number_field,
     sku_of,
 )
+from buzzstock.decide.settings import DecideSettings
 
 
 def on_trend_alert(ctx: Context, event: Event) -> None:
@@ -38,7 +39,7 @@ def on_trend_alert(ctx: Context, event: Event) -> None:
             positive_share=number_field(payload, "positive_share"),
             platforms=payload.get("platforms_rising") or payload.get("platforms"),
         )
-        portal.send_prepare_notices(connection, ctx.settings.decide, sku, heat, now)
+        portal.send_prepare_notices(connection, ctx.section(DecideSettings), sku, heat, now)
 
 
 def on_attribute_requests(ctx: Context, event: Event) -> None:

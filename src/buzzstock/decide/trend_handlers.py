@@ -65,7 +65,7 @@ def on_trend_confirmed(ctx: Context, event: Event) -> None:
                     event,
                 )
         return
-    settings = ctx.settings_for(category=str(entry["category"])).decide
+    settings = ctx.section(DecideSettings, category=str(entry["category"]))
     warehouse = str(payload.get("warehouse") or purchase_decisions.default_warehouse(ctx, sku))
     heat = number_field(payload, "heat", 0.0) or 0.0
     with ctx.engine.begin() as connection:

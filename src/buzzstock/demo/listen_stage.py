@@ -24,10 +24,10 @@ from buzzstock.core.events import outbox_events
 from buzzstock.listen.ingest import import_file
 from buzzstock.listen.mention import Mention
 from buzzstock.listen.review import list_alerts, list_trends
-from buzzstock.listen.simulate import CATALOGUE, simulate
 from buzzstock.listen.store_cli import trends_table
 from buzzstock.listen.watch_store import set_watch_lists
 from buzzstock.listen.watchlist import WatchList
+from buzzstock.sim.buzz import CATALOGUE, simulate
 
 SKU = "BREEZE-BAND"
 DECOY_SKU = "NOVA-RING"

@@ -19,20 +19,20 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from sqlalchemy import func, select
 
-from buzzstock.catalog.service import load_catalogue, read_catalogue_file
 from buzzstock.core.context import Context, open_context
 from buzzstock.core.db import reading
 from buzzstock.core.errors import DomainError
 from buzzstock.core.events import outbox_events
-from buzzstock.core.settings import Settings, load_settings
 from buzzstock.demo.decide_stage import run_decide_stage
 from buzzstock.demo.listen_stage import run_listen_stage
+from buzzstock.settings import Settings, load_settings
+from buzzstock.shop import load_shop, read_shop_file
+from buzzstock.sim.stress import BuyerPlan, run_buyers
 from buzzstock.stock import ledger
 from buzzstock.stock.live import evaluate_live_rules
 from buzzstock.stock.orders import confirm, ship
 from buzzstock.stock.reservations import release_expired, reserve
 from buzzstock.stock.store import order_allocations, orders, quota_buckets, reservations
-from buzzstock.stock.stress import BuyerPlan, run_buyers
 
 SKU = "BREEZE-BAND"
 DEMO_DATABASE = Path("buzzstock-demo.db")
@@ -80,7 +80,7 @@ def run_demo(console: Console, database_url: str | None = None) -> int:
 
 def _run(console: Console, ctx: Context) -> int:
     console.rule("[bold]buzzstock demo: a multi-platform live sale[/bold]")
-    report = load_catalogue(ctx, read_catalogue_file(catalogue_path()))
+    report = load_shop(ctx, read_shop_file(catalogue_path()))
     if SKU in report.skipped_stock:
         console.print(
             f"[red]The demo needs an empty database: {SKU} already has stock in "

@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from buzzstock.api.deps import Caller, Ctx
+from buzzstock.core.requests import Caller, Ctx
 from buzzstock.listen import ingest, review, watch_store
 from buzzstock.listen.watchlist import WatchList
 

@@ -13,7 +13,7 @@ from buzzstock.listen.store_cli import (
     trends,
     watch_app,
 )
-from buzzstock.listen.tools_cli import analyse, detect, sentiment, simulate
+from buzzstock.listen.tools_cli import analyse, detect, sentiment
 
 __all__ = ["listen_app", "trends"]
 
@@ -23,7 +23,6 @@ listen_app = typer.Typer(
 )
 listen_app.command()(sentiment)
 listen_app.command()(detect)
-listen_app.command()(simulate)
 listen_app.command()(analyse)
 listen_app.add_typer(watch_app, name="watch")
 listen_app.command("import")(import_mentions)

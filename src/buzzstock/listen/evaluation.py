@@ -132,7 +132,7 @@ def evaluate_products(
     }
     recorded: list[RecordedEvent] = []
     for sku in products:
-        settings = ctx.settings_for(category=categories.get(sku)).listen
+        settings = ctx.section(ListenSettings, category=categories.get(sku))
         recorded.extend(_evaluate(connection, settings, sku, as_of, now))
     return recorded
 

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from typing import ClassVar
+
+from pydantic import Field
+
+from buzzstock.core.settings import Group
 
 
-class ListenSettings(BaseModel):
+class ListenSettings(Group):
     """SPEC §1: listen — social signals (L-1 … L-10)."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    section: ClassVar[str] = "listen"
 
     yellow_growth: float = Field(
         1.00, gt=0, description="L-5: 24 h discussion growth (1.00 = +100 %) that raises yellow."

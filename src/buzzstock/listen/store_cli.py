@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from buzzstock.core.cli import load_configured_settings
 from buzzstock.core.context import Context, open_context
 from buzzstock.core.errors import DomainError
 from buzzstock.listen.tools_cli import fail, sparkline
@@ -30,7 +31,7 @@ def open_service() -> Iterator[Context]:
 
     ctx: Context | None = None
     try:
-        ctx = open_context()
+        ctx = open_context(load_configured_settings())
         yield ctx
     except BadMentions as error:
         for item in error.extra.get("errors", []):

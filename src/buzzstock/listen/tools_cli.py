@@ -68,49 +68,6 @@ def detect(
     typer.echo(f"{len(alerts)} alert(s) written to {json_path}")
 
 
-def simulate(
-    days: Annotated[int, typer.Option(help="Days of buzz to generate (at least 21).")] = 45,
-    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same buzz.")] = 1,
-    out: Annotated[
-        Path, typer.Option(help="Folder for mentions.jsonl, truth.json, watchlists.json.")
-    ] = Path("buzz"),
-    products: Annotated[int, typer.Option(help="Products in the catalogue (1–12).")] = 8,
-) -> None:
-    """Generate a deterministic buzz scenario with its ground truth (real trends, demand peaks,
-    bot attacks and which mentions are fake)."""
-    from buzzstock.listen.simulate import simulate as run_simulation
-
-    try:
-        simulation = run_simulation(days, seed, products)
-    except ValueError as error:
-        fail(str(error))
-        return
-    out.mkdir(parents=True, exist_ok=True)
-    with (out / "mentions.jsonl").open("w", encoding="utf-8") as handle:
-        for mention in simulation.mentions:
-            handle.write(json.dumps(mention.to_json(), ensure_ascii=False) + "\n")
-    (out / "truth.json").write_text(
-        json.dumps(simulation.truth_json(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
-    )
-    watch_lists = [
-        {
-            "product_id": watch.product_id,
-            "product_keywords": list(watch.product_keywords),
-            "competitor_keywords": list(watch.competitor_keywords),
-            "category_keywords": list(watch.category_keywords),
-            "scene_emotion": [list(pair) for pair in watch.scene_emotion],
-        }
-        for watch in simulation.watch_lists()
-    ]
-    (out / "watchlists.json").write_text(
-        json.dumps(watch_lists, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
-    )
-    typer.echo(
-        f"{len(simulation.mentions)} mentions ({len(simulation.fake_post_ids)} fake) for "
-        f"{len(simulation.products)} products over {days} days written to {out}"
-    )
-
-
 SPARK = "▁▂▃▄▅▆▇█"
 
 

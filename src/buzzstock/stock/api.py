@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from buzzstock.api.deps import Caller, Ctx
+from buzzstock.core.requests import Caller, Ctx
 from buzzstock.stock import ledger, service
 from buzzstock.stock.view import stock_view
 

@@ -30,6 +30,7 @@ from buzzstock.stock.rows import (
     ensure_level,
     ensure_pool,
 )
+from buzzstock.stock.settings import StockSettings
 from buzzstock.stock.store import stock_levels
 
 COLUMNS = (
@@ -137,7 +138,7 @@ def import_csv(ctx: Context, text: str, *, good_rows_only: bool = False) -> Impo
                     Movement("count", ref, bucket=bucket, d_limit=delta),
                     Movement("count", ref, warehouse=row.warehouse, d_on_hand=delta),
                 ],
-                low_alert_share=ctx.settings.stock.low_stock_alert_share,
+                low_alert_share=ctx.section(StockSettings).low_stock_alert_share,
             )
             report.applied += 1
             report.adjustments.append((row.sku, row.warehouse, delta))

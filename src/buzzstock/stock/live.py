@@ -16,6 +16,7 @@ from buzzstock.core.context import Context
 from buzzstock.core.db import reading
 from buzzstock.core.events import record_event
 from buzzstock.stock.pool import set_buyer_limit
+from buzzstock.stock.settings import StockSettings
 from buzzstock.stock.store import (
     ELASTIC,
     live_rule_firings,
@@ -37,7 +38,7 @@ class LiveAction:
 
 def skus_selling_now(ctx: Context) -> list[str]:
     """SKUs with reservations inside the spike window: the ones the velocity rules look at."""
-    since = ctx.clock.now() - timedelta(seconds=ctx.settings.stock.spike_window_seconds)
+    since = ctx.clock.now() - timedelta(seconds=ctx.section(StockSettings).spike_window_seconds)
     with reading(ctx.engine) as connection:
         return [
             row.sku
@@ -56,7 +57,7 @@ def spike_ratio(last_window_units: int, baseline_units: int, windows_in_baseline
 
 def evaluate_live_rules(ctx: Context, sku: str) -> list[LiveAction]:
     """Apply the velocity rules of S-5 once; each fires at most once per SKU and region."""
-    settings = ctx.settings.stock
+    settings = ctx.section(StockSettings)
     now = ctx.clock.now()
     window = timedelta(seconds=settings.spike_window_seconds)
     with reading(ctx.engine) as connection:
@@ -160,7 +161,7 @@ def _record(
                 "sku": sku,
                 "region": region,
                 "detail": detail,
-                "coupon_percent": ctx.settings.stock.slow_region_coupon_percent,
+                "coupon_percent": ctx.section(StockSettings).slow_region_coupon_percent,
                 "rule": "S-5",
             },
             now,

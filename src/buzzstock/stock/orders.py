@@ -30,6 +30,7 @@ from buzzstock.stock.model import (
 )
 from buzzstock.stock.reservations import get_reservation, release_expired
 from buzzstock.stock.rows import book_capacity, change_bucket, change_level
+from buzzstock.stock.settings import StockSettings
 from buzzstock.stock.store import (
     ELASTIC,
     order_allocations,
@@ -104,7 +105,7 @@ def _confirm_once(
     """The order, or the reservation's state if it cannot be confirmed, or None to retry."""
     now = ctx.clock.now()
     today = now.date()
-    horizon = ctx.settings.stock.fulfilment_horizon_days
+    horizon = ctx.section(StockSettings).fulfilment_horizon_days
     with ctx.engine.begin() as connection:
         row = connection.execute(
             update(reservations)

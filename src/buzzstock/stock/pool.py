@@ -33,6 +33,7 @@ from buzzstock.stock.rows import (
     ensure_level,
     ensure_pool,
 )
+from buzzstock.stock.settings import StockSettings
 from buzzstock.stock.store import (
     ELASTIC,
     quota_buckets,
@@ -73,7 +74,7 @@ def receive(
                 Movement("receive", ref, bucket=target, d_limit=quantity),
                 Movement("receive", ref, warehouse=warehouse, d_on_hand=quantity),
             ],
-            low_alert_share=ctx.settings.stock.low_stock_alert_share,
+            low_alert_share=ctx.section(StockSettings).low_stock_alert_share,
         )
 
 
@@ -87,7 +88,7 @@ def set_quotas(
 
     Units already committed stay where they are; only free units move. Returns units per bucket.
     """
-    share = ctx.settings.stock.elastic_share if elastic_share is None else elastic_share
+    share = ctx.section(StockSettings).elastic_share if elastic_share is None else elastic_share
     with ctx.engine.begin() as connection:
         known = {row.code for row in connection.execute(select(regions.c.code))}
         unknown = sorted(set(weights) - known)
@@ -238,5 +239,5 @@ def arrive(
                     "arrive", ref, warehouse=warehouse, d_on_hand=quantity, d_in_transit=-quantity
                 ),
             ],
-            low_alert_share=ctx.settings.stock.low_stock_alert_share,
+            low_alert_share=ctx.section(StockSettings).low_stock_alert_share,
         )

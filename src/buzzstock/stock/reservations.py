@@ -39,6 +39,7 @@ from buzzstock.stock.model import (
     bucket_lock_order,
 )
 from buzzstock.stock.rows import change_bucket, change_level
+from buzzstock.stock.settings import StockSettings
 from buzzstock.stock.store import (
     ELASTIC,
     buyer_purchases,
@@ -135,7 +136,7 @@ def reserve(
     per bucket decides; a refused request changes nothing. With ``request_key`` a retried
     request returns the first answer.
     """
-    limit = ctx.settings.stock.max_reservation_quantity
+    limit = ctx.section(StockSettings).max_reservation_quantity
     if not 1 <= quantity <= limit:
         raise InvalidInput(f"quantity must be between 1 and {limit} units, got {quantity}")
     if not buyer or len(buyer) > 200:
@@ -243,7 +244,7 @@ def _reserve_once(
     request_key: str | None,
     fingerprint: str,
 ) -> Reservation:
-    settings = ctx.settings.stock
+    settings = ctx.section(StockSettings)
     now = ctx.clock.now()
     reservation_id = new_id("res")
     expires_at = now + timedelta(seconds=settings.reservation_ttl_seconds)
@@ -440,7 +441,7 @@ def cancel(ctx: Context, reservation_id: str) -> Reservation:
             row.sku,
             now,
             movements,
-            low_alert_share=ctx.settings.stock.low_stock_alert_share,
+            low_alert_share=ctx.section(StockSettings).low_stock_alert_share,
         )
         _forget_buyer_units(connection, row)
         record_event(
@@ -520,7 +521,7 @@ def release_expired(ctx: Context, *, sku: str | None = None, limit: int = 500) -
                 row.sku,
                 now,
                 release_units(connection, row, "expire"),
-                low_alert_share=ctx.settings.stock.low_stock_alert_share,
+                low_alert_share=ctx.section(StockSettings).low_stock_alert_share,
             )
             _forget_buyer_units(connection, row)
             record_event(

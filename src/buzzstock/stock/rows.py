@@ -19,6 +19,7 @@ from buzzstock.core.errors import (
     NotFound,
 )
 from buzzstock.stock.model import GENESIS_HASH, bucket_lock_order
+from buzzstock.stock.settings import StockSettings
 from buzzstock.stock.store import (
     ELASTIC,
     quota_buckets,
@@ -84,7 +85,7 @@ def ensure_level(ctx: Context, connection: Connection, sku: str, warehouse: str)
             on_hand=0,
             reserved=0,
             in_transit=0,
-            low_threshold=ctx.settings.stock.default_low_stock_threshold,
+            low_threshold=ctx.section(StockSettings).default_low_stock_threshold,
         )
     )
 

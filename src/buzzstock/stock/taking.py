@@ -19,6 +19,7 @@ from buzzstock.stock.model import (
     Movement,
 )
 from buzzstock.stock.rows import change_bucket, take_from_bucket
+from buzzstock.stock.settings import StockSettings
 from buzzstock.stock.store import (
     ELASTIC,
     buyer_purchases,
@@ -27,7 +28,7 @@ from buzzstock.stock.store import (
 
 
 def refill_due(ctx: Context, region: str, region_after: tuple[int, int]) -> bool:
-    settings = ctx.settings_for(market=region).stock
+    settings = ctx.section(StockSettings, market=region)
     limit_units, used_units = region_after
     return (
         limit_units > 0
@@ -110,7 +111,7 @@ def refill_if_selling_out(
             quota_buckets.c.sku == sku, quota_buckets.c.bucket == ELASTIC
         )
     ).scalar()
-    units = min(ctx.settings_for(market=region).stock.refill_units, int(elastic_free or 0))
+    units = min(ctx.section(StockSettings, market=region).refill_units, int(elastic_free or 0))
     if units <= 0:
         return 0
     change_bucket(connection, sku, region, d_limit=units)

@@ -13,6 +13,7 @@ from buzzstock.core.context import Context
 from buzzstock.core.db import reading
 from buzzstock.core.errors import NotFound
 from buzzstock.stock.model import sellout_minutes
+from buzzstock.stock.settings import StockSettings
 from buzzstock.stock.store import ELASTIC, quota_buckets, reservations, stock_levels, stock_pools
 
 
@@ -22,7 +23,7 @@ def stock_view(ctx: Context, sku: str) -> dict[str, Any]:
     ``available`` is what channels may still sell: the free units of every quota bucket.
     """
     now = ctx.clock.now()
-    window = ctx.settings.stock.velocity_window_minutes
+    window = ctx.section(StockSettings).velocity_window_minutes
     with reading(ctx.engine) as connection:
         pool = connection.execute(select(stock_pools).where(stock_pools.c.sku == sku)).first()
         if pool is None:

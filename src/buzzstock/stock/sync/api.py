@@ -1,0 +1,128 @@
+"""Channel sync routes (S-6, S-8): webhook intake, publication, sync status, the war room."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
+
+from buzzstock.channels.base import ChannelAdapter, ChannelRejected, InvalidSignature
+from buzzstock.core.context import Context
+from buzzstock.core.errors import InvalidInput, Unauthorized
+from buzzstock.core.requests import Caller, Ctx
+from buzzstock.stock.sync.allotment import connect_listing, publish
+from buzzstock.stock.sync.inbox import store_notification
+from buzzstock.stock.sync.rebalancing import close_subpool, open_subpool
+from buzzstock.stock.sync.warroom import war_room
+from buzzstock.stock.sync.worker import adapter_for, sync_status
+
+router = APIRouter(prefix="/api/v1", tags=["sync"])
+
+_adapters: dict[tuple[str, str], ChannelAdapter] = {}
+
+
+def cached_adapter(ctx: Context, channel: str) -> ChannelAdapter:
+    """One adapter per channel and database (it holds an HTTP client and a rate limiter)."""
+    key = (str(ctx.engine.url), channel)
+    adapter = _adapters.get(key)
+    if adapter is None:
+        adapter = adapter_for(ctx, channel)
+        _adapters[key] = adapter
+    return adapter
+
+
+@router.post("/channels/{channel}/webhooks/{platform}", status_code=200)
+async def receive_webhook(channel: str, platform: str, request: Request, ctx: Ctx) -> Response:
+    """S-6: verify the delivery over its raw body, store it once, answer at once (empty 200)."""
+    adapter = cached_adapter(ctx, channel)
+    if platform != adapter.platform.value:
+        raise InvalidInput(
+            f"channel {channel!r} is a {adapter.platform.value} channel: post its webhooks to "
+            f"/api/v1/channels/{channel}/webhooks/{adapter.platform.value}"
+        )
+    body = await request.body()
+    try:
+        notification = adapter.parse_webhook(
+            dict(request.headers), body, url=str(request.url), now=datetime.now(UTC)
+        )
+    except InvalidSignature as error:
+        raise Unauthorized(f"webhook signature refused: {error}") from error
+    except (ValueError, ChannelRejected) as error:
+        raise InvalidInput(f"not a {platform} webhook: {error}") from error
+    await run_in_threadpool(store_notification, ctx, channel, notification)
+    return Response(status_code=200)
+
+
+class ListingRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    sku: str = Field(min_length=1, max_length=80)
+    sku_ref: str = Field(min_length=1, max_length=200, description="The platform's own id.")
+    compare_and_swap: bool = Field(
+        False, description="The platform applies a push only over the expected previous value."
+    )
+
+
+class PublishRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    units: int = Field(strict=True, ge=0, le=1_000_000)
+
+
+class SubpoolRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    units: int = Field(strict=True, ge=1, le=10_000_000)
+    source: str = Field("elastic", min_length=1, max_length=80)
+
+
+@router.put("/channels/{channel}/listings")
+def put_listing(channel: str, body: ListingRequest, ctx: Ctx, caller: Caller) -> dict[str, Any]:
+    caller.require("admin", "operator")
+    connect_listing(ctx, channel, body.sku, body.sku_ref, compare_and_swap=body.compare_and_swap)
+    return {"channel": channel, "sku": body.sku, "sku_ref": body.sku_ref}
+
+
+@router.put("/channels/{channel}/listings/{sku}/published")
+def put_published(
+    channel: str, sku: str, body: PublishRequest, ctx: Ctx, caller: Caller
+) -> dict[str, Any]:
+    """S-6: set what the channel shows; raising takes units now, lowering frees them on ack."""
+    caller.require("admin", "operator")
+    version = publish(ctx, channel, sku, body.units)
+    return {"channel": channel, "sku": sku, "units": body.units, "version": version}
+
+
+@router.get("/sync/status")
+def get_sync_status(ctx: Ctx, caller: Caller, channel: str | None = None) -> list[dict[str, Any]]:
+    """S-6: per channel pushes vs changes, pending pushes and sync latency p50/p99."""
+    caller.require("admin", "operator")
+    return sync_status(ctx, channel)
+
+
+@router.get("/sync/warroom/{sku}")
+def get_war_room(
+    sku: str, ctx: Ctx, caller: Caller, minutes: int = 60, step_seconds: int = 60
+) -> dict[str, Any]:
+    """S-8: consumption per channel, remaining and countdown per region, arrivals, host lines."""
+    caller.require("admin", "operator")
+    if not 1 <= minutes <= 24 * 60 or not 1 <= step_seconds <= 3600:
+        raise InvalidInput("minutes must be 1..1440 and step_seconds 1..3600")
+    return war_room(ctx, sku, minutes=minutes, step_seconds=step_seconds)
+
+
+@router.post("/stock/{sku}/subpools/{name}", status_code=201)
+def post_subpool(
+    sku: str, name: str, body: SubpoolRequest, ctx: Ctx, caller: Caller
+) -> dict[str, Any]:
+    """S-9: a temporary pool for a guest creator."""
+    caller.require("admin", "operator")
+    bucket = open_subpool(ctx, sku, name, body.units, source=body.source)
+    return {"sku": sku, "bucket": bucket, "units": body.units}
+
+
+@router.delete("/stock/{sku}/subpools/{name}")
+def delete_subpool(sku: str, name: str, ctx: Ctx, caller: Caller) -> dict[str, Any]:
+    """S-9: release a guest creator's pool back into the main pool."""
+    caller.require("admin", "operator")
+    return {"sku": sku, "released": close_subpool(ctx, sku, name)}
