@@ -108,9 +108,9 @@ def measure_pushes(
             Channel(
                 code=f"ch-{number}",
                 name=f"channel {number}",
-                platform="custom",
+                platform=platform,
                 market="US",
-                settings={"adapter": config, "adapter_platform": platform.value},
+                settings={"adapter": config},
             )
             for number, (platform, config) in enumerate(configs.get(timeout=60))
         ]

@@ -19,7 +19,7 @@ from buzzstock.catalog.service import upsert
 from buzzstock.core.context import Context
 from buzzstock.core.errors import InvalidInput
 from buzzstock.stock import service as stock_service
-from buzzstock.stock.opening import StockPlan, apply_stock_plan
+from buzzstock.stock.service import StockPlan, apply_stock_plan
 
 
 class ShopFile(Catalogue):

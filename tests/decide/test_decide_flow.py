@@ -21,7 +21,7 @@ from buzzstock.decide import (
     portal,
     price_decisions,
     purchase_decisions,
-    service,
+    queue,
 )
 from buzzstock.decide.proposal import ProposalAction
 from buzzstock.decide.settings import DecideSettings
@@ -52,7 +52,7 @@ def _events(ctx: Context, event_type: str) -> list[dict[str, Any]]:
 
 
 def _purchases(ctx: Context) -> list[dict[str, Any]]:
-    return service.list_decisions(ctx, sku=SKU, kind=service.PURCHASE)
+    return queue.list_decisions(ctx, sku=SKU, kind=queue.PURCHASE)
 
 
 def _split(decision: dict[str, Any]) -> dict[str, int]:
@@ -93,7 +93,7 @@ def test_an_order_above_30_percent_of_funds_is_refused_and_nothing_changes(seede
     assert _split(decision) == {"A": 300}
     with pytest.raises(Conflict, match="30%"):
         actions.act(seeded, decision["id"], ProposalAction.APPROVE)
-    again = service.get_decision(seeded, decision["id"])
+    again = queue.get_decision(seeded, decision["id"])
     assert again["status"] == "proposed"
     assert {o["state"] for o in again["purchase_orders"]} == {"draft"}
     edited = actions.act(seeded, decision["id"], ProposalAction.EDIT, quantity=250)
@@ -150,7 +150,7 @@ def test_emergency_stop_pauses_related_proposals_and_orders(
     [decision] = _purchases(seeded)
     assert decision["status"] == "paused"
     assert all(o["paused"] for o in decision["purchase_orders"])
-    [stop] = service.list_decisions(seeded, kind=service.EMERGENCY)
+    [stop] = queue.list_decisions(seeded, kind=queue.EMERGENCY)
     assert stop["route"] == "emergency_stop" and "material safety" in stop["explanation"][0]
     with pytest.raises(Conflict):
         actions.act(seeded, decision["id"], ProposalAction.APPROVE)
@@ -165,7 +165,7 @@ def test_negative_event_on_the_trend_is_the_emergency_path(
     cash_store.set_liquid_funds(seeded, 20_000)
     deliver("TrendConfirmed", {**HOT_AND_CLEAN, "negative_event": "battery recall"})
     assert _purchases(seeded) == []
-    [stop] = service.list_decisions(seeded, kind=service.EMERGENCY)
+    [stop] = queue.list_decisions(seeded, kind=queue.EMERGENCY)
     assert "battery recall" in stop["explanation"][0]
 
 
@@ -239,9 +239,9 @@ def test_decline_stops_unproduced_orders_and_proposes_a_markdown(
     states = {o["supplier"]: o["state"] for o in orders.list_orders(seeded, sku=SKU)}
     assert states == {"A": "cancelled", "B": "in_production"}
     assert cash_store.cash_overview(seeded)["liquid_funds"] == 20_000 - 50 * 10.5 - 2 * 10.5
-    [exit_record] = service.list_decisions(seeded, kind=service.EXIT)
+    [exit_record] = queue.list_decisions(seeded, kind=queue.EXIT)
     assert exit_record["result"]["cancelled_orders"] == [by_supplier["A"]]
-    [markdown] = service.list_decisions(seeded, kind=service.MARKDOWN)
+    [markdown] = queue.list_decisions(seeded, kind=queue.MARKDOWN)
     steps = markdown["inputs"]["steps"]
     assert markdown["status"] == "proposed" and steps[0]["decline_day"] == 3
     assert all(a["price"] >= b["price"] for a, b in pairwise(steps))
@@ -250,15 +250,13 @@ def test_decline_stops_unproduced_orders_and_proposes_a_markdown(
     assert _events(seeded, "MarkdownPlanApproved")[0]["decision_id"] == markdown["id"]
     deliver("TrendConfirmed", {**HOT_AND_CLEAN, "heat": 180.0})
     assert len(_purchases(seeded)) == 1
-    assert (
-        "made to order" in service.list_decisions(seeded, kind=service.WATCH)[0]["explanation"][0]
-    )
+    assert "made to order" in queue.list_decisions(seeded, kind=queue.WATCH)[0]["explanation"][0]
 
 
 def test_price_follows_heat_with_approve_and_undo(seeded: Context, deliver: Deliver) -> None:
     cash_store.set_liquid_funds(seeded, 20_000)
     deliver("TrendConfirmed", {**HOT_AND_CLEAN, "heat": 190.0})
-    [proposal] = service.list_decisions(seeded, kind=service.PRICE)
+    [proposal] = queue.list_decisions(seeded, kind=queue.PRICE)
     assert proposal["price"] == pytest.approx(39.0 * 1.15, abs=0.01)
     assert _events(seeded, "PriceChanged") == []
     actions.act(seeded, proposal["id"], ProposalAction.APPROVE)

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from buzzstock.cli import app
 from buzzstock.core.context import Context
 from buzzstock.core.handler_registry import unregister_handler
-from buzzstock.decide import cash_store, purchase_decisions, service
+from buzzstock.decide import cash_store, purchase_decisions, queue
 from buzzstock.decide.handlers import HANDLERS
 from buzzstock.demo.decide_stage import run_decide_stage
 from buzzstock.stock.view import stock_view
@@ -53,10 +53,10 @@ def test_decisions_command_lists_and_approves(
     assert table.exit_code == 0 and "decision queue" in table.output
     approved = runner.invoke(app, ["decisions", "approve", decision["id"]])
     assert approved.exit_code == 0, approved.output
-    assert service.get_decision(seeded, decision["id"])["status"] == "approved"
+    assert queue.get_decision(seeded, decision["id"])["status"] == "approved"
     again = runner.invoke(app, ["decisions", "reject", decision["id"]])
     assert again.exit_code == 1
     assert "cannot reject" in again.output
-    assert service.get_decision(seeded, decision["id"])["status"] == "approved"
+    assert queue.get_decision(seeded, decision["id"])["status"] == "approved"
     missing = runner.invoke(app, ["decisions", "approve", "dec_nope"])
     assert missing.exit_code == 1

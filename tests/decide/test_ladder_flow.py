@@ -16,7 +16,7 @@ from buzzstock.core.auth import create_key
 from buzzstock.core.clock import ManualClock
 from buzzstock.core.context import Context
 from buzzstock.core.db import reading
-from buzzstock.decide import cash_store, orders, replenish, service
+from buzzstock.decide import cash_store, orders, queue, replenish
 from buzzstock.decide.ladder import Freight
 from buzzstock.decide.registry import FreightTerms, SupplierSpec, save_supplier
 from buzzstock.decide.suppliers import Grade, Tier
@@ -65,12 +65,12 @@ def _sea_supplier(ctx: Context) -> None:
 
 
 def _purchases(ctx: Context, sku: str = SKU) -> list[dict[str, Any]]:
-    return service.list_decisions(ctx, sku=sku, kind=service.PURCHASE)
+    return queue.list_decisions(ctx, sku=sku, kind=queue.PURCHASE)
 
 
 def _stage(ctx: Context, sku: str = SKU) -> str:
     with reading(ctx.engine) as connection:
-        return service.sku_mode(connection, sku)[0]
+        return queue.sku_mode(connection, sku)[0]
 
 
 def _units_by_freight(decision: dict[str, Any]) -> dict[str, int]:
@@ -179,7 +179,7 @@ def test_first_batch_sold_out_in_73_hours_gets_no_stage_two(
     assert _stage(seeded) == "test_order"
     notes = [
         d
-        for d in service.list_decisions(seeded, sku=SKU, kind=service.WATCH)
+        for d in queue.list_decisions(seeded, sku=SKU, kind=queue.WATCH)
         if d["inputs"].get("ladder_stage_checked") == 2
     ]
     assert len(notes) == 1

@@ -7,20 +7,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from buzzstock.channels.base import Platform, parse_platform
+
 Code = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")]
 LongCode = Annotated[
     str, Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 ]
-PLATFORMS = (
-    "tiktok_shop",
-    "amazon",
-    "shopee",
-    "shopify",
-    "youtube_shopping",
-    "instagram",
-    "woocommerce",
-    "custom",
-)
 
 
 class Entry(BaseModel):
@@ -88,19 +80,19 @@ class Channel(Entry):
 
     code: LongCode
     name: str = Field(min_length=1, max_length=200)
-    platform: str
+    platform: Platform
     market: Code
     webhook_url: str | None = Field(None, max_length=2000)
     webhook_secret: str | None = Field(None, max_length=200)
     settings: dict[str, Any] = Field(default_factory=dict)
     active: bool = True
 
-    @field_validator("platform")
+    @field_validator("platform", mode="before")
     @classmethod
-    def _known_platform(cls, value: str) -> str:
-        if value not in PLATFORMS:
-            raise ValueError(f"unknown platform {value!r}; choose one of {', '.join(PLATFORMS)}")
-        return value
+    def _known_platform(cls, value: object) -> Platform:
+        if isinstance(value, Platform):
+            return value
+        return parse_platform(str(value))
 
 
 class Catalogue(Entry):

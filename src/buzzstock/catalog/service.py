@@ -1,18 +1,43 @@
-"""Catalogue use cases: create, update, list and read regions, markets, warehouses, channels and
-SKUs (the reference data every capability reads)."""
+"""Catalog's front door: create, update, list and read regions, markets, warehouses, channels
+and SKUs, the reference data every capability reads.
+
+The tables are exported too, read-only: the stock hub joins them in its conditional writes so
+that a reservation stays one round trip. Only this capability writes them.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from pydantic import BaseModel
 from sqlalchemy import Connection, Table, insert, select, update
 
-from buzzstock.catalog.model import Channel, Market, Region, Sku, Warehouse
+from buzzstock.catalog.model import Catalogue, Channel, Market, Region, Sku, Warehouse
 from buzzstock.catalog.store import channels, markets, regions, skus, warehouses
 from buzzstock.core.context import Context
 from buzzstock.core.db import reading
 from buzzstock.core.errors import InvalidInput, NotFound
+
+__all__ = [
+    "Catalogue",
+    "Channel",
+    "Market",
+    "Region",
+    "Sku",
+    "Warehouse",
+    "channels",
+    "create",
+    "get_entry",
+    "list_entries",
+    "markets",
+    "regions",
+    "sku_categories",
+    "sku_exists",
+    "skus",
+    "upsert",
+    "warehouses",
+]
 
 _TABLES: dict[type[BaseModel], Table] = {
     Region: regions,
@@ -71,3 +96,17 @@ def get_entry(ctx: Context, kind: type[BaseModel], code: str) -> dict[str, Any]:
     if row is None:
         raise NotFound(f"no {kind.__name__.lower()} {code!r}")
     return dict(row._mapping)
+
+
+def sku_exists(connection: Connection, code: str) -> bool:
+    return connection.execute(select(skus.c.code).where(skus.c.code == code)).first() is not None
+
+
+def sku_categories(connection: Connection, codes: Sequence[str]) -> dict[str, str]:
+    """The category of each of ``codes`` that is a catalogue SKU."""
+    return {
+        row.code: str(row.category)
+        for row in connection.execute(
+            select(skus.c.code, skus.c.category).where(skus.c.code.in_(list(codes)))
+        )
+    }

@@ -19,6 +19,7 @@ from buzzstock.channels.base import (
     PushOutcome,
     PushResult,
     QuantityUpdate,
+    parse_platform,
 )
 from buzzstock.channels.inbound import OrderLineBook
 from buzzstock.channels.latency import SyncLatencySummary, summarize_sync_latency
@@ -48,5 +49,6 @@ __all__ = [
     "SyncLatencySummary",
     "TokenBucket",
     "build_adapter",
+    "parse_platform",
     "summarize_sync_latency",
 ]

@@ -24,6 +24,8 @@ from typing import Any, ClassVar
 
 
 class Platform(enum.StrEnum):
+    """The one list of sales platforms: a catalogue channel names one, and it picks the adapter."""
+
     SHOPIFY = "shopify"
     TIKTOK_SHOP = "tiktok_shop"
     AMAZON = "amazon"
@@ -32,6 +34,30 @@ class Platform(enum.StrEnum):
     GOOGLE_MERCHANT = "google_merchant"
     META = "meta"
     GENERIC = "generic"
+
+
+PLATFORM_ALIASES: dict[str, Platform] = {
+    "youtube_shopping": Platform.GOOGLE_MERCHANT,
+    "youtube": Platform.GOOGLE_MERCHANT,
+    "google": Platform.GOOGLE_MERCHANT,
+    "instagram": Platform.META,
+    "facebook": Platform.META,
+    "tiktok": Platform.TIKTOK_SHOP,
+    "custom": Platform.GENERIC,
+}
+"""Names sellers use for a platform, read as the platform that serves them."""
+
+
+def parse_platform(name: str) -> Platform:
+    """The platform called ``name`` (or one of its aliases); ValueError names the choices."""
+    folded = name.strip().lower()
+    if folded in PLATFORM_ALIASES:
+        return PLATFORM_ALIASES[folded]
+    try:
+        return Platform(folded)
+    except ValueError:
+        choices = ", ".join([*Platform, *PLATFORM_ALIASES])
+        raise ValueError(f"unknown platform {name!r}; choose one of {choices}") from None
 
 
 class OrderStatus(enum.StrEnum):

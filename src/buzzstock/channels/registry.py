@@ -17,6 +17,7 @@ from buzzstock.channels.shopee import ShopeeAdapter, ShopeeConfig
 from buzzstock.channels.shopify import ShopifyAdapter, ShopifyConfig
 from buzzstock.channels.tiktok import TikTokShopAdapter, TikTokShopConfig
 from buzzstock.channels.woocommerce import WooCommerceAdapter, WooCommerceConfig
+from buzzstock.core.clock import Clock, SystemClock
 
 CONFIG_MODELS: dict[Platform, type[BaseModel]] = {
     Platform.SHOPIFY: ShopifyConfig,
@@ -34,27 +35,36 @@ def build_adapter(
     platform: Platform | str,
     config: Mapping[str, Any] | BaseModel,
     settings: ChannelSettings = ChannelSettings(),
+    clock: Clock | None = None,
 ) -> ChannelAdapter:
     """Validate ``config`` with the platform's model (refusing unknown keys) and build the
-    adapter; raises ``pydantic.ValidationError`` on bad configuration."""
+    adapter; raises ``pydantic.ValidationError`` on bad configuration.
+
+    ``clock`` stamps and checks signed requests and time windows (the hub's clock).
+    """
     kind = Platform(platform)
     model = CONFIG_MODELS[kind]
     data = config.model_dump() if isinstance(config, BaseModel) else dict(config)
     validated = model.model_validate(data)
+    now = (clock or SystemClock()).now
+
+    def epoch() -> float:
+        return now().timestamp()
+
     if isinstance(validated, ShopifyConfig):
         return ShopifyAdapter(validated, settings=settings)
     if isinstance(validated, TikTokShopConfig):
-        return TikTokShopAdapter(validated, settings=settings)
+        return TikTokShopAdapter(validated, settings=settings, epoch_clock=epoch)
     if isinstance(validated, AmazonConfig):
-        return AmazonAdapter(validated, settings=settings)
+        return AmazonAdapter(validated, settings=settings, clock=now)
     if isinstance(validated, ShopeeConfig):
-        return ShopeeAdapter(validated, settings=settings)
+        return ShopeeAdapter(validated, settings=settings, epoch_clock=epoch)
     if isinstance(validated, WooCommerceConfig):
         return WooCommerceAdapter(validated, settings=settings)
     if isinstance(validated, GoogleMerchantConfig):
-        return GoogleMerchantAdapter(validated, settings=settings)
+        return GoogleMerchantAdapter(validated, settings=settings, clock=now)
     if isinstance(validated, MetaCatalogConfig):
         return MetaCatalogAdapter(validated, settings=settings)
     if isinstance(validated, GenericShopConfig):
-        return GenericShopAdapter(validated, settings=settings)
+        return GenericShopAdapter(validated, settings=settings, epoch_clock=epoch)
     raise ValueError(f"no adapter for {kind.value}")

@@ -18,6 +18,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool, QueuePool
 
 READ_ONLY = "buzzstock_read_only"
+# The application's Alembic scripts (every capability's tables), found by name so that core
+# imports no capability.
+MIGRATIONS_PACKAGE = "buzzstock.migrations"
 SQLITE_BUSY_SECONDS = 60
 _HOLDS_WRITER_LOCK = "buzzstock_holds_writer_lock"
 
@@ -119,9 +122,7 @@ class WriterLock:
 
 def alembic_config(connection: Connection) -> Config:
     config = Config()
-    config.set_main_option(
-        "script_location", str(resources.files("buzzstock.core").joinpath("migrations"))
-    )
+    config.set_main_option("script_location", str(resources.files(MIGRATIONS_PACKAGE)))
     config.attributes["connection"] = connection
     return config
 

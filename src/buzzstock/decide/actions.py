@@ -12,7 +12,7 @@ from buzzstock.core.context import Context
 from buzzstock.decide.price_decisions import act_on_markdown, act_on_price
 from buzzstock.decide.proposal import ProposalAction, ProposalStatus, apply_action
 from buzzstock.decide.purchase_decisions import act_on_purchase
-from buzzstock.decide.service import (
+from buzzstock.decide.queue import (
     PRICE,
     PURCHASE,
     get_decision,

@@ -19,8 +19,8 @@ from buzzstock.decide import (
     portal,
     price_decisions,
     purchase_decisions,
+    queue,
     registry,
-    service,
 )
 from buzzstock.decide.ladder import Freight
 from buzzstock.decide.proposal import ProposalAction
@@ -129,7 +129,7 @@ def list_decisions(
 ) -> list[dict[str, Any]]:
     """K-4: the decision queue with each decision's inputs, explanation, state and result."""
     caller.require(*STAFF)
-    return service.list_decisions(ctx, status=status_, sku=sku, kind=kind, limit=limit)
+    return queue.list_decisions(ctx, status=status_, sku=sku, kind=kind, limit=limit)
 
 
 @router.post("/decisions", status_code=status.HTTP_201_CREATED)
@@ -151,7 +151,7 @@ def propose_purchase(body: PurchaseRequest, ctx: Ctx, caller: Caller) -> dict[st
 @router.get("/decisions/{decision_id}")
 def get_decision(decision_id: str, ctx: Ctx, caller: Caller) -> dict[str, Any]:
     caller.require(*STAFF)
-    return service.get_decision(ctx, decision_id)
+    return queue.get_decision(ctx, decision_id)
 
 
 @router.post("/decisions/{decision_id}/{action}")
@@ -314,7 +314,7 @@ def list_prices(
 ) -> list[dict[str, Any]]:
     """D-7: price proposals (approve or undo them through /decisions/{id}/...)."""
     caller.require(*STAFF)
-    return service.list_decisions(ctx, status=status_, kind=service.PRICE)
+    return queue.list_decisions(ctx, status=status_, kind=queue.PRICE)
 
 
 @router.post("/prices", status_code=status.HTTP_201_CREATED)
@@ -331,7 +331,7 @@ def propose_price(body: PriceRequest, ctx: Ctx, caller: Caller) -> dict[str, Any
         price=body.price,
         note=body.note,
     )
-    return service.get_decision(ctx, decision_id)
+    return queue.get_decision(ctx, decision_id)
 
 
 @router.post("/prices/{decision_id}/{action}")
@@ -343,7 +343,7 @@ def act_on_price(
     body: ActionRequest | None = None,
 ) -> dict[str, Any]:
     caller.require(*STAFF)
-    if service.get_decision(ctx, decision_id)["kind"] != service.PRICE:
+    if queue.get_decision(ctx, decision_id)["kind"] != queue.PRICE:
         raise InvalidInput(f"decision {decision_id} is not a price proposal")
     request = body or ActionRequest()
     return actions.act(ctx, decision_id, action, price=request.price, note=request.note)

@@ -16,7 +16,7 @@ from rich.table import Table
 from buzzstock.core.cli import load_configured_settings
 from buzzstock.core.context import Context, open_context
 from buzzstock.core.errors import DomainError, InvalidInput
-from buzzstock.decide import actions, cash_store, service
+from buzzstock.decide import actions, cash_store, queue
 from buzzstock.decide.proposal import ProposalAction
 from buzzstock.decide.quantity import Demand, DemandKind, MismatchCosts, newsvendor
 from buzzstock.decide.settings import DecideSettings
@@ -224,7 +224,7 @@ def decisions_queue(
     if typer_context.invoked_subcommand is not None:
         return
     with _store() as ctx:
-        found = service.list_decisions(ctx, status=status, sku=sku, limit=limit)
+        found = queue.list_decisions(ctx, status=status, sku=sku, limit=limit)
     if as_json:
         typer.echo(json.dumps(found, indent=2))
         return

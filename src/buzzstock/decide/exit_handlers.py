@@ -13,12 +13,7 @@ from sqlalchemy import Connection, select
 from buzzstock.core.context import Context
 from buzzstock.core.errors import NotFound
 from buzzstock.core.events import Event
-from buzzstock.decide import (
-    actions,
-    orders,
-    portal,
-    service,
-)
+from buzzstock.decide import actions, orders, portal, queue
 from buzzstock.decide.exit import OpenOrder, OrderStage, PriceResponse, exit_orders, plan_markdown
 from buzzstock.decide.explain import Reason
 from buzzstock.decide.handler_support import (
@@ -32,7 +27,7 @@ from buzzstock.decide.matrix import Route
 from buzzstock.decide.proposal import ProposalAction, ProposalStatus
 from buzzstock.decide.settings import DecideSettings
 from buzzstock.decide.store import decisions
-from buzzstock.stock.view import stock_view
+from buzzstock.stock.service import stock_view
 
 
 def on_trend_declining(ctx: Context, event: Event) -> None:
@@ -60,10 +55,10 @@ def on_trend_declining(ctx: Context, event: Event) -> None:
         quantities = orders.units_by_order(connection, [r.id for r in rows])
         plan = exit_orders(OpenOrder(r.id, OrderStage(r.state), quantities[r.id]) for r in rows)
         orders.cancel_rows(connection, [r for r in rows if r.id in plan.stop], now, "D-8 exit")
-        service.set_mode(connection, sku, now, stage=LadderStage.EXITED.value, make_to_order=True)
-        service.insert_decision(
+        queue.set_mode(connection, sku, now, stage=LadderStage.EXITED.value, make_to_order=True)
+        queue.insert_decision(
             connection,
-            kind=service.EXIT,
+            kind=queue.EXIT,
             sku=sku,
             route=Route.AUTO_EXECUTE,
             status=ProposalStatus.RECORDED,
@@ -74,9 +69,9 @@ def on_trend_declining(ctx: Context, event: Event) -> None:
             source_event_id=event.event_id,
         )
         if markdown is not None:
-            service.insert_decision(
+            queue.insert_decision(
                 connection,
-                kind=service.MARKDOWN,
+                kind=queue.MARKDOWN,
                 sku=sku,
                 route=Route.HUMAN_REVIEW,
                 status=ProposalStatus.PROPOSED,
@@ -93,7 +88,7 @@ def _withdraw_open_purchases(connection: Connection, ctx: Context, sku: str) -> 
         select(decisions.c.id, decisions.c.status)
         .where(
             decisions.c.sku == sku,
-            decisions.c.kind == service.PURCHASE,
+            decisions.c.kind == queue.PURCHASE,
             decisions.c.status.in_(("proposed", "approved", "paused")),
         )
         .order_by(decisions.c.id)
@@ -175,7 +170,7 @@ def on_emergency(ctx: Context, event: Event) -> None:
     with ctx.engine.begin() as connection:
         if not claim_event(connection, event, "emergency", now) or not known:
             return
-        service.pause_related(
+        queue.pause_related(
             connection,
             known,
             reason,

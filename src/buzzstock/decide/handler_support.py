@@ -10,14 +10,11 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select
 
-from buzzstock.catalog.model import Sku
-from buzzstock.catalog.service import get_entry
+from buzzstock.catalog.service import Sku, get_entry
 from buzzstock.core.context import Context
 from buzzstock.core.errors import InvalidInput, NotFound
 from buzzstock.core.events import Event
-from buzzstock.decide import (
-    service,
-)
+from buzzstock.decide import queue
 from buzzstock.decide.explain import Reason
 from buzzstock.decide.matrix import Route
 from buzzstock.decide.proposal import ProposalStatus
@@ -74,9 +71,9 @@ def record_watch(
     now: datetime,
     event: Event,
 ) -> None:
-    service.insert_decision(
+    queue.insert_decision(
         connection,
-        kind=service.WATCH,
+        kind=queue.WATCH,
         sku=sku,
         route=route,
         status=ProposalStatus.RECORDED,

@@ -11,8 +11,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, insert, select
 
-from buzzstock.catalog.model import Sku
-from buzzstock.catalog.service import get_entry
+from buzzstock.catalog.service import Sku, get_entry
 from buzzstock.core.clock import as_utc
 from buzzstock.core.context import Context
 from buzzstock.core.db import reading
@@ -26,7 +25,7 @@ from buzzstock.decide.registry import get_supplier, skus_of_supplier, suppliers_
 from buzzstock.decide.settings import DecideSettings
 from buzzstock.decide.store import attribute_requests, heat_points, supplier_notices
 from buzzstock.decide.suppliers import prepare_production_notice
-from buzzstock.stock.view import stock_view
+from buzzstock.stock.service import stock_view
 
 PREPARE_PRODUCTION = "prepare_production"
 

@@ -10,8 +10,7 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
-from buzzstock.catalog.model import Sku
-from buzzstock.catalog.service import get_entry
+from buzzstock.catalog.service import Sku, get_entry
 from buzzstock.core.context import Context
 from buzzstock.core.db import reading
 from buzzstock.core.errors import InvalidInput
@@ -20,7 +19,7 @@ from buzzstock.decide.explain import Reason
 from buzzstock.decide.matrix import Route
 from buzzstock.decide.pricing import propose_price
 from buzzstock.decide.proposal import Proposal, ProposalAction, ProposalStatus
-from buzzstock.decide.service import PRICE, insert_decision
+from buzzstock.decide.queue import PRICE, insert_decision
 from buzzstock.decide.settings import DecideSettings
 from buzzstock.decide.store import prices
 

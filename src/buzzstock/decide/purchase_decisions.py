@@ -11,8 +11,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from buzzstock.catalog.model import Sku, Warehouse
-from buzzstock.catalog.service import get_entry, list_entries
+from buzzstock.catalog.service import Sku, Warehouse, get_entry, list_entries
 from buzzstock.core.context import Context
 from buzzstock.core.errors import Conflict, InvalidInput, NotFound
 from buzzstock.decide import orders
@@ -22,11 +21,11 @@ from buzzstock.decide.ladder import Freight
 from buzzstock.decide.matrix import Route
 from buzzstock.decide.proposal import Proposal, ProposalAction, ProposalStatus
 from buzzstock.decide.quality import qc_rounds_per_batch, spare_units
+from buzzstock.decide.queue import PURCHASE, get_decision, insert_decision
 from buzzstock.decide.registry import freight_terms, supplier_offers
-from buzzstock.decide.service import PURCHASE, get_decision, insert_decision
 from buzzstock.decide.settings import DecideSettings
 from buzzstock.decide.split import Milestone, SplitPlan, plan_split
-from buzzstock.stock.view import stock_view
+from buzzstock.stock.service import stock_view
 
 
 def plan_purchase(

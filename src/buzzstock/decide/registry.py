@@ -10,8 +10,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import Connection, delete, insert, select, update
 
-from buzzstock.catalog.model import Sku
-from buzzstock.catalog.service import get_entry
+from buzzstock.catalog.service import Sku, get_entry
 from buzzstock.core.clock import as_utc
 from buzzstock.core.context import Context
 from buzzstock.core.db import reading

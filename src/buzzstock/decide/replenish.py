@@ -20,14 +20,13 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from buzzstock.catalog.model import Sku
-from buzzstock.catalog.service import get_entry
+from buzzstock.catalog.service import Sku, get_entry
 from buzzstock.core.clock import as_utc
 from buzzstock.core.context import Context
 from buzzstock.core.db import reading
 from buzzstock.core.errors import Conflict, InvalidInput, NotFound
 from buzzstock.core.events import outbox_events
-from buzzstock.decide import orders, purchase_decisions, service
+from buzzstock.decide import orders, purchase_decisions, queue
 from buzzstock.decide.exit import OrderStage
 from buzzstock.decide.explain import Reason
 from buzzstock.decide.ladder import (
@@ -142,7 +141,7 @@ def first_batch(connection: Connection, sku: str) -> FirstBatch | None:
         select(decisions.c.id, decisions.c.inputs, decisions.c.created_at)
         .where(
             decisions.c.sku == sku,
-            decisions.c.kind == service.PURCHASE,
+            decisions.c.kind == queue.PURCHASE,
             decisions.c.status == ProposalStatus.SENT.value,
         )
         .order_by(decisions.c.created_at.desc(), decisions.c.id.desc())
@@ -222,7 +221,7 @@ def _already_noted(connection: Connection, sku: str, stage: int, since: datetime
     """A verdict that ended in no order is recorded once per trend."""
     for row in connection.execute(
         select(decisions.c.inputs, decisions.c.created_at).where(
-            decisions.c.sku == sku, decisions.c.kind == service.WATCH
+            decisions.c.sku == sku, decisions.c.kind == queue.WATCH
         )
     ):
         if row.inputs.get("ladder_stage_checked") == stage and as_utc(row.created_at) >= since:
@@ -238,9 +237,9 @@ def _note(
     inputs: dict[str, Any],
     now: datetime,
 ) -> None:
-    service.insert_decision(
+    queue.insert_decision(
         connection,
-        kind=service.WATCH,
+        kind=queue.WATCH,
         sku=sku,
         route=route,
         status=ProposalStatus.RECORDED,
@@ -366,7 +365,7 @@ def _propose_stage_two(
         now=now,
         trend_settings=settings,
     )
-    service.set_mode(connection, sku, now, stage=LadderStage.SCALE_UP.value)
+    queue.set_mode(connection, sku, now, stage=LadderStage.SCALE_UP.value)
     return [decision_id]
 
 
@@ -449,5 +448,5 @@ def _check_stage_three(
         now=now,
         trend_settings=settings,
     )
-    service.set_mode(connection, sku, now, stage=LadderStage.SAFETY_STOCK.value)
+    queue.set_mode(connection, sku, now, stage=LadderStage.SAFETY_STOCK.value)
     return [decision_id]

@@ -18,8 +18,8 @@ from buzzstock.decide import (
     portal,
     price_decisions,
     purchase_decisions,
+    queue,
     replenish,
-    service,
 )
 from buzzstock.decide.explain import Reason
 from buzzstock.decide.handler_support import (
@@ -140,7 +140,7 @@ def _route_trend(
     sizing: tuple[int | None, tuple[Reason, ...], dict[str, Any]],
 ) -> None:
     if signal.negative_event:
-        service.pause_related(
+        queue.pause_related(
             connection,
             [sku],
             signal.negative_event,
@@ -149,7 +149,7 @@ def _route_trend(
             event.event_id,
         )
         return
-    stage, made_to_order = service.sku_mode(connection, sku)
+    stage, made_to_order = queue.sku_mode(connection, sku)
     if made_to_order or stage != LadderStage.WATCHING.value:
         why = "made to order since the decline" if made_to_order else f"ladder at {stage}"
         record_watch(
@@ -206,7 +206,7 @@ def _route_trend(
         source_event_id=event.event_id,
         trend_settings=settings,
     )
-    service.set_mode(connection, sku, now, stage=LadderStage.TEST_ORDER.value)
+    queue.set_mode(connection, sku, now, stage=LadderStage.TEST_ORDER.value)
     if auto:
         orders.approve_rows(
             connection, ctx, orders.decision_rows(connection, decision_id), now, check_cash=True

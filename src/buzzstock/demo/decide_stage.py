@@ -14,7 +14,7 @@ from buzzstock.core.context import Context
 from buzzstock.core.db import reading
 from buzzstock.core.events import outbox_events, record_event
 from buzzstock.core.outbox import Dispatcher
-from buzzstock.decide import actions, orders, service
+from buzzstock.decide import actions, orders, queue
 from buzzstock.decide.cash_store import set_liquid_funds
 from buzzstock.decide.handlers import register_decide_handlers
 from buzzstock.decide.ladder import Freight
@@ -97,7 +97,7 @@ def run_decide_stage(console: Console, ctx: Context) -> dict[str, Any]:
             )
     with Dispatcher(ctx) as dispatcher:
         dispatcher.run_until_idle()
-    decision = service.list_decisions(ctx, sku=SKU, kind=service.PURCHASE, limit=1)[0]
+    decision = queue.list_decisions(ctx, sku=SKU, kind=queue.PURCHASE, limit=1)[0]
     console.rule("[bold]Decide: a confirmed trend becomes a purchase order[/bold]")
     console.print(f"decision {decision['id']}: {decision['route']}, {decision['status']}")
     for line in decision["explanation"]:
@@ -128,7 +128,7 @@ def run_decide_stage(console: Console, ctx: Context) -> dict[str, Any]:
         )
     in_transit = stock_view(ctx, SKU)["in_transit"]
     console.print(table)
-    for proposal in service.list_decisions(ctx, sku=SKU, kind=service.PRICE, limit=3):
+    for proposal in queue.list_decisions(ctx, sku=SKU, kind=queue.PRICE, limit=3):
         console.print(f"price proposal ({proposal['status']}): {proposal['explanation'][0]}")
     for order in decision["purchase_orders"]:
         lines = {line["sku"]: line["quantity"] for line in order["lines"]}

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, insert, select, update
 
-from buzzstock.catalog.store import skus
+from buzzstock.catalog.service import sku_categories
 from buzzstock.core.clock import as_utc
 from buzzstock.core.context import Context
 from buzzstock.core.events import record_event
@@ -124,12 +124,7 @@ def evaluate_products(
     if newest is None or not products:
         return []
     as_of = as_utc(newest)
-    categories = {
-        row.code: str(row.category)
-        for row in connection.execute(
-            select(skus.c.code, skus.c.category).where(skus.c.code.in_(list(products)))
-        )
-    }
+    categories = sku_categories(connection, products)
     recorded: list[RecordedEvent] = []
     for sku in products:
         settings = ctx.section(ListenSettings, category=categories.get(sku))

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select, update
 
-from buzzstock.catalog.store import skus
+from buzzstock.catalog.service import sku_exists
 from buzzstock.core.context import Context
 from buzzstock.core.db import reading
 from buzzstock.core.errors import InvalidInput, NotFound
@@ -27,7 +27,7 @@ def _clean(terms: Iterable[str]) -> list[str]:
 
 
 def _require_sku(connection: Connection, sku: str) -> None:
-    if connection.execute(select(skus.c.code).where(skus.c.code == sku)).first() is None:
+    if not sku_exists(connection, sku):
         raise NotFound(
             f"{sku!r} is not a catalogue SKU code; watch lists are kept per catalogue SKU so "
             "that trends reach purchasing (load it with `buzzstock catalog load`)",

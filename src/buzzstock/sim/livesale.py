@@ -82,7 +82,6 @@ PLATFORM_NAMES = {
     GenericShopFake: "generic",
     AmazonFake: "amazon",
 }
-CATALOGUE_PLATFORMS = {"generic": "custom"}
 REDELIVERY_SECONDS = 60.0
 """How long after the sale the fakes retry deliveries the hub did not answer."""
 
@@ -97,9 +96,9 @@ def _catalogue(plans: list[ChannelPlan], fakes: list[PlatformFake], hub_url: str
             Channel(
                 code=plan.code,
                 name=f"{platform.value} {plan.market}",
-                platform=CATALOGUE_PLATFORMS.get(platform.value, platform.value),
+                platform=platform,
                 market=plan.market,
-                settings={"adapter": adapter_config, "adapter_platform": platform.value},
+                settings={"adapter": adapter_config},
             )
         )
     return ShopFile(

@@ -15,7 +15,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from buzzstock.catalog.store import skus, warehouses
+from buzzstock.catalog.service import skus, warehouses
 from buzzstock.core.clock import as_utc
 from buzzstock.core.context import Context
 from buzzstock.core.db import reading

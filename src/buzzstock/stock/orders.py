@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
-from buzzstock.catalog.store import channels, markets, regions, warehouses
+from buzzstock.catalog.service import channels, markets, regions, warehouses
 from buzzstock.core.context import Context
 from buzzstock.core.db import reading
 from buzzstock.core.errors import (

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import select, update
 
-from buzzstock.catalog.store import regions
+from buzzstock.catalog.service import regions
 from buzzstock.core.context import Context
 from buzzstock.core.errors import (
     Conflict,

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Connection, Integer, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from buzzstock.catalog.store import skus, warehouses
+from buzzstock.catalog.service import skus, warehouses
 from buzzstock.core.context import Context
 from buzzstock.core.db import reading
 from buzzstock.core.errors import (

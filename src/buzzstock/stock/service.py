@@ -1,5 +1,7 @@
-"""The stock hub's public use cases, for the API, the CLI and other capabilities."""
+"""The stock hub's front door (SPEC §3): its use cases, for the API, the CLI and other
+capabilities."""
 
+from buzzstock.stock.opening import StockPlan, apply_stock_plan
 from buzzstock.stock.orders import Order, confirm, get_order, ship
 from buzzstock.stock.pool import (
     add_in_transit,
@@ -18,11 +20,14 @@ from buzzstock.stock.reservations import (
     reserve,
 )
 from buzzstock.stock.rows import has_pool
+from buzzstock.stock.view import stock_view
 
 __all__ = [
     "Order",
     "Reservation",
+    "StockPlan",
     "add_in_transit",
+    "apply_stock_plan",
     "arrive",
     "cancel",
     "confirm",
@@ -37,4 +42,5 @@ __all__ = [
     "set_paused",
     "set_quotas",
     "ship",
+    "stock_view",
 ]

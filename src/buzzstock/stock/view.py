@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from buzzstock.catalog.store import warehouses
+from buzzstock.catalog.service import warehouses
 from buzzstock.core.clock import as_utc
 from buzzstock.core.context import Context
 from buzzstock.core.db import reading

@@ -63,8 +63,11 @@ class FakeShop:
         quantities: Mapping[str, int] | None = None,
         *,
         ack_delay: float | Callable[[], float] = 0.0,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.lock = threading.Lock()
+        self.clock = clock
+        """When buyers order: the hub's clock in tests that drive one, the wall otherwise."""
         self.quantities: dict[str, int] = dict(quantities or {})
         self.updates: list[ReceivedUpdate] = []
         self.orders: dict[str, FakeOrder] = {}
@@ -141,7 +144,7 @@ class FakeShop:
         self, sku_ref: str, quantity: int = 1, *, now: datetime | None = None
     ) -> FakeOrder | None:
         """A buyer orders on the platform: refused when it shows fewer units (like the real one)."""
-        moment = now or datetime.now(UTC)
+        moment = now or self.clock()
         with self.lock:
             if self.quantities.get(sku_ref, 0) < quantity:
                 return None
@@ -154,7 +157,7 @@ class FakeShop:
             return order
 
     def cancel(self, order_id: str, *, now: datetime | None = None) -> None:
-        moment = now or datetime.now(UTC)
+        moment = now or self.clock()
         with self.lock:
             order = self.orders[order_id]
             if order.status == "cancelled":

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
-from datetime import UTC, datetime
+from datetime import datetime
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -48,7 +47,7 @@ class GenericShopFake(OrderEmitter):
                 request.headers,
                 body,
                 self.secret,
-                now=datetime.now(UTC),
+                now=self.shop.clock(),
                 tolerance_seconds=self.tolerance_seconds,
             )
         except InvalidSignature as error:
@@ -124,5 +123,5 @@ class GenericShopFake(OrderEmitter):
             }
         ).encode()
         return standard_webhook_headers(
-            f"msg_{event.event_id}", int(time.time()), body, self.secret
+            f"msg_{event.event_id}", int(self.shop.clock().timestamp()), body, self.secret
         ), body

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from typing import Any
 
 from starlette.applications import Starlette
@@ -170,7 +169,7 @@ class ShopeeFake(OrderEmitter):
                 },
                 "shop_id": self.shop_id,
                 "code": 3,
-                "timestamp": int(datetime.now(UTC).timestamp()),
+                "timestamp": int(self.shop.clock().timestamp()),
             }
         ).encode()
         return {

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from typing import Any
 
 from starlette.applications import Starlette
@@ -177,7 +176,7 @@ class TikTokShopFake(OrderEmitter):
                 "type": 1,
                 "tts_notification_id": event.event_id,
                 "shop_id": self.shop_id,
-                "timestamp": int(datetime.now(UTC).timestamp()),
+                "timestamp": int(self.shop.clock().timestamp()),
                 "data": {
                     "order_id": event.order.order_id,
                     "order_status": "CANCELLED"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
@@ -46,7 +45,7 @@ async def receive_webhook(channel: str, platform: str, request: Request, ctx: Ct
     body = await request.body()
     try:
         notification = adapter.parse_webhook(
-            dict(request.headers), body, url=str(request.url), now=datetime.now(UTC)
+            dict(request.headers), body, url=str(request.url), now=ctx.clock.now()
         )
     except InvalidSignature as error:
         raise Unauthorized(f"webhook signature refused: {error}") from error

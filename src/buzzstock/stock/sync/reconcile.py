@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
@@ -76,7 +76,7 @@ async def reconcile_channel(
         _booked_lines, ctx, channel, window_start - KNOWN_LINES_AGE
     )
     read = await adapter.read_quantities(sorted(listings))
-    read_at = datetime.now(UTC)
+    read_at = ctx.clock.now()
     recent = await adapter.recent_orders(window_start, known=already_booked)
     sold_after: dict[str, int] = {}
     known = await asyncio.to_thread(_known_effects, ctx, channel, recent)

@@ -14,7 +14,7 @@ import logging
 import random
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Protocol, runtime_checkable
 
 from sqlalchemy import select
@@ -130,7 +130,7 @@ async def hub_loops(
             await asyncio.sleep(settings.rebalance_interval_seconds)
 
     async def reconcile_loop(code: str) -> None:
-        last = since or datetime.now(UTC)
+        last = since or ctx.clock.now()
         blind_acknowledged = pushers[code].blind_acknowledged
         while not stop.is_set():
             interval = settings.reconcile_interval_seconds * (0.75 + rng.random() / 2)
@@ -138,7 +138,7 @@ async def hub_loops(
             if stop.is_set():
                 return
             blind_acknowledged.clear()
-            started = datetime.now(UTC)
+            started = ctx.clock.now()
             try:
                 await reconcile_channel(ctx, code, adapters[code], last, settings)
             except Exception:  # the next pass covers the same window
@@ -199,7 +199,7 @@ def run_sync_worker(
                 halt,
                 reconcile=reconcile,
                 rebalance_skus=rebalance_skus,
-                since=datetime.now(UTC),
+                since=ctx.clock.now(),
             ),
         )
         for adapter in adapters.values():

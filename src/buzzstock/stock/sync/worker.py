@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from buzzstock.catalog.store import channels
+from buzzstock.catalog.service import channels
 from buzzstock.channels.base import ChannelAdapter, Platform, PushOutcome
 from buzzstock.channels.latency import summarize_sync_latency
 from buzzstock.channels.registry import build_adapter
@@ -32,12 +32,6 @@ from buzzstock.stock.sync.settings import SyncSettings
 from buzzstock.stock.sync.store import channel_sync_samples
 
 ADAPTER_SETTINGS_KEY = "adapter"
-ADAPTER_PLATFORM_KEY = "adapter_platform"
-CATALOGUE_PLATFORM_ADAPTERS = {
-    "custom": Platform.GENERIC.value,
-    "youtube_shopping": Platform.GOOGLE_MERCHANT.value,
-    "instagram": Platform.META.value,
-}
 
 
 def adapter_for(
@@ -57,10 +51,7 @@ def adapter_for(
             f"channel {channel!r} has no adapter configuration: set settings.adapter "
             "(see docs/channels.md)"
         )
-    platform = stored.get(ADAPTER_PLATFORM_KEY) or CATALOGUE_PLATFORM_ADAPTERS.get(
-        row.platform, row.platform
-    )
-    return build_adapter(Platform(platform), config, settings)
+    return build_adapter(Platform(row.platform), config, settings, ctx.clock)
 
 
 @dataclass(frozen=True)

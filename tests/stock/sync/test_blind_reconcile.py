@@ -19,7 +19,7 @@ from buzzstock.stock.sync.allotment import publish
 from buzzstock.stock.sync.runtime import hub_loops
 from buzzstock.stock.sync.settings import SyncSettings
 from buzzstock.stock.sync.worker import adapter_for
-from tests.stock.test_sync_inbox import CHANNEL, SKU, listing, push_all, set_up
+from tests.stock.sync.test_sync_inbox import CHANNEL, SKU, listing, push_all, set_up
 
 SKU_REF = "1729:3001"
 
@@ -39,7 +39,7 @@ def reconciled(ctx: Context) -> bool:
 def test_a_blind_raise_is_read_back_as_soon_as_it_is_acknowledged(
     ctx: Context, tiktok: TikTokShopFake
 ) -> None:
-    set_up(ctx, tiktok, "tiktok_shop", SKU_REF, cas=False)
+    set_up(ctx, tiktok, SKU_REF, cas=False)
     publish(ctx, CHANNEL, SKU, 30)
     push_all(ctx)
     for _ in range(5):

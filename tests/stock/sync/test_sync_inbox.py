@@ -56,8 +56,9 @@ def generic_fake() -> Iterator[GenericShopFake]:
         yield fake
 
 
-def set_up(ctx: Context, fake: PlatformFake, platform: str, sku_ref: str, *, cas: bool) -> None:
-    adapter_platform, config = config_for(fake)
+def set_up(ctx: Context, fake: PlatformFake, sku_ref: str, *, cas: bool) -> None:
+    fake.shop.clock = ctx.clock.now
+    platform, config = config_for(fake)
     load_shop(
         ctx,
         ShopFile(
@@ -72,7 +73,7 @@ def set_up(ctx: Context, fake: PlatformFake, platform: str, sku_ref: str, *, cas
                     name="shop",
                     platform=platform,
                     market="US",
-                    settings={"adapter": config, "adapter_platform": adapter_platform.value},
+                    settings={"adapter": config},
                 )
             ],
             skus=[Sku(code=SKU, name="band")],
@@ -133,7 +134,7 @@ def process_all(ctx: Context) -> None:
 def test_duplicated_shuffled_webhooks_book_every_line_exactly_once(
     ctx: Context, generic_fake: GenericShopFake
 ) -> None:
-    set_up(ctx, generic_fake, "custom", SKU, cas=True)
+    set_up(ctx, generic_fake, SKU, cas=True)
     publish(ctx, CHANNEL, SKU, 30)
     push_all(ctx)
     assert generic_fake.shop.quantity(SKU) == 30
@@ -166,7 +167,7 @@ def test_duplicated_shuffled_webhooks_book_every_line_exactly_once(
 def test_a_cancellation_before_its_creation_never_books_the_line(
     ctx: Context, generic_fake: GenericShopFake
 ) -> None:
-    set_up(ctx, generic_fake, "custom", SKU, cas=True)
+    set_up(ctx, generic_fake, SKU, cas=True)
     publish(ctx, CHANNEL, SKU, 10)
     push_all(ctx)
     order = generic_fake.shop.sell(SKU, 3)
@@ -186,7 +187,7 @@ def test_a_cancellation_before_its_creation_never_books_the_line(
 def test_pushes_coalesce_and_a_lower_value_frees_units_only_once_acknowledged(
     ctx: Context, generic_fake: GenericShopFake
 ) -> None:
-    set_up(ctx, generic_fake, "custom", SKU, cas=True)
+    set_up(ctx, generic_fake, SKU, cas=True)
     for units in (10, 25, 20):
         publish(ctx, CHANNEL, SKU, units)
     push_all(ctx)
@@ -209,7 +210,7 @@ def test_reconciliation_books_missed_orders_and_releases_a_blind_channels_drift(
 ) -> None:
     fake = WooCommerceFake(FakeShop({"501": 0}))
     with fake.running():
-        set_up(ctx, fake, "woocommerce", "501", cas=False)
+        set_up(ctx, fake, "501", cas=False)
         publish(ctx, CHANNEL, SKU, 20)
         push_all(ctx)
         publish(ctx, CHANNEL, SKU, 25)
@@ -236,7 +237,7 @@ def test_reconciliation_books_missed_orders_and_releases_a_blind_channels_drift(
 def test_status_and_war_room_show_latency_consumption_and_host_lines(
     ctx: Context, generic_fake: GenericShopFake
 ) -> None:
-    set_up(ctx, generic_fake, "custom", SKU, cas=True)
+    set_up(ctx, generic_fake, SKU, cas=True)
     operator = auth.create_key(ctx, "war room", "operator")[1]
     channel_key = auth.create_key(ctx, "shop", "channel", channel=CHANNEL)[1]
     headers = {"Authorization": f"Bearer {operator}"}
@@ -308,7 +309,7 @@ def run_hub_until(ctx: Context, done: Callable[[], bool], timeout: float = 20.0)
 def test_amazon_queue_notifications_are_booked_once_then_deleted(
     ctx: Context, amazon_fake: AmazonFake
 ) -> None:
-    set_up(ctx, amazon_fake, "amazon", AMAZON_SKU, cas=False)
+    set_up(ctx, amazon_fake, AMAZON_SKU, cas=False)
     publish(ctx, CHANNEL, SKU, 30)
     push_all(ctx)
     assert amazon_fake.shop.quantity(AMAZON_SKU) == 30
@@ -339,7 +340,7 @@ def test_amazon_queue_notifications_are_booked_once_then_deleted(
 def test_an_amazon_message_that_could_not_be_stored_is_not_deleted(
     ctx: Context, amazon_fake: AmazonFake
 ) -> None:
-    set_up(ctx, amazon_fake, "amazon", AMAZON_SKU, cas=False)
+    set_up(ctx, amazon_fake, AMAZON_SKU, cas=False)
     publish(ctx, CHANNEL, SKU, 10)
     push_all(ctx)
     assert amazon_fake.shop.sell(AMAZON_SKU, 3) is not None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
@@ -14,7 +14,7 @@ from buzzstock.stock import ledger
 from buzzstock.stock.sync.allotment import publish
 from buzzstock.stock.sync.reconcile import reconcile_channel
 from buzzstock.stock.sync.worker import adapter_for
-from tests.stock.test_sync_inbox import CHANNEL, SKU, listing, push_all, set_up
+from tests.stock.sync.test_sync_inbox import CHANNEL, SKU, listing, push_all, set_up
 
 SKU_REF = "4001"
 
@@ -29,7 +29,7 @@ def shopify() -> Iterator[ShopifyFake]:
 def test_a_raise_lands_although_the_store_sold_since_the_hub_last_heard(
     ctx: Context, shopify: ShopifyFake
 ) -> None:
-    set_up(ctx, shopify, "shopify", SKU_REF, cas=True)
+    set_up(ctx, shopify, SKU_REF, cas=True)
     publish(ctx, CHANNEL, SKU, 10)
     push_all(ctx)
     assert shopify.shop.quantity(SKU_REF) == 10
@@ -46,7 +46,7 @@ def test_a_raise_lands_although_the_store_sold_since_the_hub_last_heard(
 
     async def reconcile() -> dict[str, int]:
         adapter = adapter_for(ctx, CHANNEL)
-        since = datetime.now(UTC) - timedelta(minutes=1)
+        since = ctx.clock.now() - timedelta(minutes=1)
         report = await reconcile_channel(ctx, CHANNEL, adapter, since)
         await adapter.aclose()
         return report.drift

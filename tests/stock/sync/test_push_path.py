@@ -33,7 +33,7 @@ from buzzstock.stock.sync.push_answers import (
 from buzzstock.stock.sync.push_claims import claim_pushes
 from buzzstock.stock.sync.settings import SyncSettings
 from buzzstock.stock.sync.worker import PushWorker, adapter_for
-from tests.stock.test_publish_many import open_shop
+from tests.stock.sync.test_publish_many import open_shop
 
 SHOP = "shop-a"
 
@@ -120,16 +120,19 @@ SKUS = [f"P{index}" for index in range(6)]
 
 
 def test_push_workers_beside_a_batch_publisher_push_every_last_value(ctx: Context) -> None:
-    fakes = {code: GenericShopFake(FakeShop(dict.fromkeys(SKUS, 0))) for code in CHANNELS}
+    fakes = {
+        code: GenericShopFake(FakeShop(dict.fromkeys(SKUS, 0), clock=ctx.clock.now))
+        for code in CHANNELS
+    }
     with ExitStack() as stack:
         for fake in fakes.values():
             stack.enter_context(fake.running())
         channels = []
         for code, fake in fakes.items():
             platform, config = config_for(fake)
-            settings = {"adapter": config, "adapter_platform": platform.value}
+            settings = {"adapter": config}
             channels.append(
-                Channel(code=code, name=code, platform="custom", market="US", settings=settings)
+                Channel(code=code, name=code, platform=platform, market="US", settings=settings)
             )
         load_shop(
             ctx,
