@@ -30,8 +30,8 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from buzzstock.listen.alerts import FakeHeatSuspected, TrendAlertRaised, TrendConfirmed
 from buzzstock.listen.engine import Pipeline
+from buzzstock.listen.events import FakeHeatSuspected, TrendAlertRaised, TrendConfirmed
 from buzzstock.listen.mention import Mention, parse_jsonl
 from buzzstock.listen.sentiment import SentimentScorer, language_shares
 from buzzstock.listen.settings import DEFAULT_LISTEN_SETTINGS
@@ -124,7 +124,7 @@ def evaluate(seed: int) -> tuple[Outcome, Outcome]:
     pipeline.advance_to(simulation.start + SCENARIO_DAYS * DAY)
     ours, baseline = Outcome(), Outcome()
     for product in simulation.products:
-        events = [event for event in pipeline.events if event.product_id == product.product_id]
+        events = [event for event in pipeline.events if event.sku == product.product_id]
         confirmations = [event.at for event in events if isinstance(event, TrendConfirmed)]
         counts = hourly_counts(simulation, product.product_id)
         rule_alerts, rule_confirmations = bare_rule(counts, simulation.start)

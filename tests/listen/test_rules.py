@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 import pytest
 
-from buzzstock.listen.alerts import TrendConfirmed, confirmation_due, gated_tier
+from buzzstock.listen.alerts import confirmation_due, gated_tier
 from buzzstock.listen.authenticity import (
     ProductAuthenticity,
     fake_heat,
@@ -17,6 +18,7 @@ from buzzstock.listen.authenticity import (
     minhash_bands,
 )
 from buzzstock.listen.detect import Tier
+from buzzstock.listen.events import Layers, TrendConfirmed
 from buzzstock.listen.lifecycle import (
     Phase,
     bass_cumulative,
@@ -103,18 +105,22 @@ def test_bass_forecast_finds_a_future_peak_inside_its_band() -> None:
     assert forecast(daily[:2], 20, today) is None
 
 
-def test_heat_index_is_about_100_in_a_normal_state_and_grows_with_each_signal() -> None:
-    normal = HeatInputs(1.0, 1.0, 1.0, 0.5, 1)
+def test_heat_index_is_100_in_a_normal_state_grows_with_each_signal_and_adds_50_a_doubling() -> (
+    None
+):
+    normal = HeatInputs(1.0, 1.0, 1.0, 1.0, 1)
     assert heat_index(normal) == pytest.approx(100)
     hotter = [
-        HeatInputs(3.0, 1.0, 1.0, 0.5, 1),
-        HeatInputs(1.0, 3.0, 1.0, 0.5, 1),
-        HeatInputs(1.0, 1.0, 3.0, 0.5, 1),
-        HeatInputs(1.0, 1.0, 1.0, 0.9, 1),
-        HeatInputs(1.0, 1.0, 1.0, 0.5, 4),
+        HeatInputs(3.0, 1.0, 1.0, 1.0, 1),
+        HeatInputs(1.0, 3.0, 1.0, 1.0, 1),
+        HeatInputs(1.0, 1.0, 3.0, 1.0, 1),
+        HeatInputs(1.0, 1.0, 1.0, 1.1, 1),
+        HeatInputs(1.0, 1.0, 1.0, 1.0, 4),
     ]
     assert all(heat_index(inputs) > 100 for inputs in hotter)
-    assert heat_index(HeatInputs(0.0, 0.0, 0.0, 0.0, 0)) > 0
+    assert heat_index(HeatInputs(2 ** (1 / 0.6), 1.0, 1.0, 1.0, 1)) == pytest.approx(150)
+    assert heat_index(HeatInputs(4 ** (1 / 0.6), 1.0, 1.0, 1.0, 1)) == pytest.approx(200)
+    assert heat_index(HeatInputs(0.01, 0.0, 0.0, 0.1, 0)) == 0
 
 
 def hour_row(**values: float) -> np.ndarray:
@@ -239,11 +245,27 @@ def test_comment_mining_counts_requested_attributes_in_both_languages() -> None:
     assert attribute_counts(["the colour is gorgeous"], asked_only=False)["colour"] == 1
 
 
-def test_events_serialise_to_plain_json_payloads() -> None:
-    event = TrendConfirmed("basket", NOW, NOW - timedelta(days=5), "red", 310.5, 0.02)
-    payload = event.payload()
+def test_events_serialise_to_plain_json_payloads_and_parse_back() -> None:
+    event = TrendConfirmed(
+        sku="basket",
+        at=NOW,
+        alert_since=NOW - timedelta(days=5),
+        tier="red",
+        heat=310.5,
+        positive_share=0.91,
+        platforms=("tiktok", "instagram"),
+        cross_platform_verified=True,
+        growth=5.2,
+        phase="peak",
+        layers=Layers(content=True, discussion=True, transaction=True),
+        fake_heat_probability=0.02,
+    )
+    payload = event.to_payload()
     assert event.event_type == "TrendConfirmed"
-    assert payload["at"] == NOW.isoformat() and payload["tier"] == "red"
+    assert datetime.fromisoformat(payload["at"]) == NOW and payload["tier"] == "red"
+    assert payload["platforms"] == ["tiktok", "instagram"]
+    assert json.loads(json.dumps(payload)) == payload
+    assert TrendConfirmed.from_payload(payload) == event
 
 
 def test_interaction_surge_and_buying_support_flags_on_both_sides() -> None:
@@ -252,7 +274,14 @@ def test_interaction_surge_and_buying_support_flags_on_both_sides() -> None:
         for hour in range(24 * 14):
             interactions = weekly_interactions[hour // 168] / 168
             series.append_hour(
-                {"tiktok": hour_row(authentic=1, positive=positive, interactions=interactions)}
+                {
+                    "tiktok": hour_row(
+                        authentic=1,
+                        positive=positive,
+                        negative=1 - positive,
+                        interactions=interactions,
+                    )
+                }
             )
         return product_metrics(series, 24, series.hours)
 

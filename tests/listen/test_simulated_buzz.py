@@ -10,14 +10,14 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from buzzstock.listen.alerts import (
+from buzzstock.listen.cli import listen_app
+from buzzstock.listen.engine import Pipeline
+from buzzstock.listen.events import (
     FakeHeatSuspected,
     ListenEvent,
     TrendAlertRaised,
     TrendConfirmed,
 )
-from buzzstock.listen.cli import listen_app
-from buzzstock.listen.engine import Pipeline
 from buzzstock.sim.buzz import Simulation, simulate
 
 DAYS = 40
@@ -43,7 +43,7 @@ def test_real_trends_are_confirmed_before_their_demand_peak(
         confirmed = [
             event.at
             for event in events
-            if isinstance(event, TrendConfirmed) and event.product_id == product.product_id
+            if isinstance(event, TrendConfirmed) and event.sku == product.product_id
         ]
         assert confirmed, f"{product.product_id} never confirmed"
         assert product.trend_start and product.demand_peak
@@ -57,7 +57,7 @@ def test_bot_made_spikes_are_flagged_and_never_confirmed(
     attacks = [product for product in simulation.products if product.kind == "attack"]
     assert attacks
     for product in attacks:
-        own = [event for event in events if event.product_id == product.product_id]
+        own = [event for event in events if event.sku == product.product_id]
         assert any(isinstance(event, FakeHeatSuspected) for event in own)
         assert not any(isinstance(event, TrendConfirmed) for event in own)
         assert not any(
@@ -70,7 +70,7 @@ def test_nothing_but_real_trends_is_confirmed(
 ) -> None:
     simulation, events = scenario
     real = {product.product_id for product in simulation.products if product.real_trend}
-    confirmed = {event.product_id for event in events if isinstance(event, TrendConfirmed)}
+    confirmed = {event.sku for event in events if isinstance(event, TrendConfirmed)}
     assert confirmed == real
 
 

@@ -1,17 +1,22 @@
 """Domain events recorded in a transactional outbox, in the same transaction as the change.
 
-The dispatcher (``buzzstock.core.outbox``) later hands every event at least once to each
-in-process handler and each HTTP subscriber.
+Each capability declares its events in its ``events.py`` as frozen dataclasses deriving from
+``DomainEvent``: the class names its type, ``to_payload`` gives the JSON document stored and sent
+to subscribers, ``from_payload`` parses it back (a consumer does that once, at the top of its
+handler). ``record`` writes one in the caller's transaction. The dispatcher
+(``buzzstock.core.outbox``) later hands every event at least once to each in-process handler and
+each HTTP subscriber.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar, Self
 
+from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -28,6 +33,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection
 
 from buzzstock.core.db import metadata
+from buzzstock.core.errors import InvalidInput
 from buzzstock.core.ids import new_id
 
 outbox_events = Table(
@@ -92,6 +98,54 @@ class Event:
             separators=(",", ":"),
             sort_keys=True,
         )
+
+
+class DomainEvent:
+    """Base of every domain event: subclasses are frozen dataclasses that set ``event_type``."""
+
+    event_type: ClassVar[str]
+
+    def to_payload(self) -> dict[str, Any]:
+        """The event as a JSON document (datetimes in ISO 8601, tuples as lists)."""
+        payload: dict[str, Any] = _adapter(type(self)).dump_python(self, mode="json")
+        return payload
+
+    @classmethod
+    def from_payload(cls, payload: Mapping[str, Any]) -> Self:
+        """Parse a stored payload; InvalidInput names what does not fit the event."""
+        try:
+            event: Self = _adapter(cls).validate_python(dict(payload))
+        except ValidationError as error:
+            problems = "; ".join(
+                f"{'.'.join(str(part) for part in item['loc']) or '(event)'}: {item['msg']}"
+                for item in error.errors()
+            )
+            raise InvalidInput(f"not a valid {cls.event_type} event: {problems}") from error
+        return event
+
+
+_ADAPTERS: dict[type[DomainEvent], TypeAdapter[Any]] = {}
+
+
+def _adapter(kind: type[DomainEvent]) -> TypeAdapter[Any]:
+    adapter = _ADAPTERS.get(kind)
+    if adapter is None:
+        adapter = _ADAPTERS[kind] = TypeAdapter(kind)
+    return adapter
+
+
+def record(connection: Connection, event: DomainEvent, occurred_at: datetime) -> str:
+    """Write one domain event to the outbox inside the caller's transaction; returns its id."""
+    return record_event(connection, event.event_type, event.to_payload(), occurred_at)
+
+
+def record_all(
+    connection: Connection, events: Sequence[DomainEvent], occurred_at: datetime
+) -> list[str]:
+    """Write domain events to the outbox in one statement, in the order given; returns ids."""
+    return record_events(
+        connection, [(event.event_type, event.to_payload()) for event in events], occurred_at
+    )
 
 
 def record_event(

@@ -1,11 +1,8 @@
-"""L-5/L-6/L-7/L-9: alert tiers with their extra conditions, and the events the listen capability
-publishes for the decide capability (the lead records them in the outbox)."""
+"""L-5/L-6: alert tiers with their extra conditions, and when a trend counts as confirmed."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from typing import Any
 
 from buzzstock.listen.detect import Tier
 from buzzstock.listen.settings import DEFAULT_LISTEN_SETTINGS, ListenSettings
@@ -28,86 +25,6 @@ def gated_tier(
     if tier is Tier.ORANGE and positive_share < settings.orange_min_positive_share:
         tier = Tier.YELLOW
     return tier
-
-
-def _payload(event: object) -> dict[str, Any]:
-    data: dict[str, Any] = asdict(event)  # type: ignore[call-overload]
-    for key, value in list(data.items()):
-        if isinstance(value, datetime):
-            data[key] = value.isoformat()
-        elif isinstance(value, tuple):
-            data[key] = list(value)
-    return data
-
-
-@dataclass(frozen=True, slots=True)
-class TrendAlertRaised:
-    """L-5: a product's authentic heat reached (or escalated to) an alert tier."""
-
-    product_id: str
-    at: datetime
-    tier: str
-    growth: float
-    heat: float
-    positive_share: float
-    platforms_rising: tuple[str, ...]
-    fake_heat_probability: float
-
-    event_type = "TrendAlertRaised"
-
-    def payload(self) -> dict[str, Any]:
-        return _payload(self)
-
-
-@dataclass(frozen=True, slots=True)
-class TrendConfirmed:
-    """L-6: heat held at least ``cooling_off_days`` and passed the three-layer check (L-4)."""
-
-    product_id: str
-    at: datetime
-    alert_since: datetime
-    tier: str
-    heat: float
-    fake_heat_probability: float
-
-    event_type = "TrendConfirmed"
-
-    def payload(self) -> dict[str, Any]:
-        return _payload(self)
-
-
-@dataclass(frozen=True, slots=True)
-class TrendDeclining:
-    """L-9: the smoothed daily volume fell more than 15 % three days in a row."""
-
-    product_id: str
-    at: datetime
-    declining_days: int
-    heat: float
-
-    event_type = "TrendDeclining"
-
-    def payload(self) -> dict[str, Any]:
-        return _payload(self)
-
-
-@dataclass(frozen=True, slots=True)
-class FakeHeatSuspected:
-    """L-7: most of a product's surge comes from suspect mentions."""
-
-    product_id: str
-    at: datetime
-    probability: float
-    raw_growth: float
-    evidence: dict[str, int] = field(default_factory=dict)
-
-    event_type = "FakeHeatSuspected"
-
-    def payload(self) -> dict[str, Any]:
-        return _payload(self)
-
-
-ListenEvent = TrendAlertRaised | TrendConfirmed | TrendDeclining | FakeHeatSuspected
 
 
 def confirmation_due(

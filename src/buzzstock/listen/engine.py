@@ -1,8 +1,13 @@
 """The in-memory listening pipeline: mentions in (in time order) → language, sentiment,
 authenticity, hourly metrics per product × platform → alerts, trend states and events.
 
+Three detectors watch each product: the trend detector counts authentic mentions that are not
+negative (fake heat and complaints never look like demand), the raw detector counts every
+mention (a surge made of suspects is fake heat), and the complaint detector counts authentic
+negative mentions (a rise of those is a complaint wave, for the respond capability).
+
 It keeps no database and reads no clock: time advances with the mentions (or ``advance_to``).
-The lead's service persists mentions and records the returned events in the outbox.
+The stored service persists mentions and records the returned events in the outbox.
 """
 
 from __future__ import annotations
@@ -14,17 +19,19 @@ from datetime import datetime, timedelta
 
 import numpy as np
 
-from buzzstock.listen.alerts import (
+from buzzstock.listen.alerts import confirmation_due, gated_tier
+from buzzstock.listen.authenticity import FakeHeat, ProductAuthenticity, fake_heat, minhash_bands
+from buzzstock.listen.complaints import negative_excess, speaks_of_a_complaint
+from buzzstock.listen.detect import Assessment, EpisodeTracker, GrowthDetector, Tier
+from buzzstock.listen.events import (
+    ComplaintWave,
     FakeHeatSuspected,
+    Layers,
     ListenEvent,
     TrendAlertRaised,
     TrendConfirmed,
     TrendDeclining,
-    confirmation_due,
-    gated_tier,
 )
-from buzzstock.listen.authenticity import FakeHeat, ProductAuthenticity, fake_heat, minhash_bands
-from buzzstock.listen.detect import Assessment, EpisodeTracker, GrowthDetector, Tier
 from buzzstock.listen.lifecycle import (
     Forecast,
     Phase,
@@ -36,6 +43,7 @@ from buzzstock.listen.lifecycle import (
 from buzzstock.listen.mention import Mention, with_snapshot
 from buzzstock.listen.metrics import (
     FIELDS,
+    SUPPORTIVE,
     F,
     HourlySeries,
     ProductMetrics,
@@ -78,6 +86,9 @@ class _ProductState:
     last_episode_end: datetime | None = None
     fake_reported_for: datetime | None = None
     fake: FakeHeat | None = None
+    complaints_since: datetime | None = None
+    complaint_reported: bool = False
+    complaint_quiet_hours: int = 0
     growth: float = 0.0
     expected: float = 0.0
     texts: deque[str] = field(default_factory=lambda: deque(maxlen=ATTRIBUTE_MEMORY))
@@ -186,7 +197,11 @@ class Pipeline:
         if not products:
             return events
         self._seen[mention.key] = mention
-        label = self.scorer.score(mention.text).label
+        label = (
+            "negative"
+            if speaks_of_a_complaint(mention.text)
+            else self.scorer.score(mention.text).label
+        )
         bands = minhash_bands(mention.text)
         for product_id in products:
             state = self._product(product_id)
@@ -229,14 +244,17 @@ class Pipeline:
                     continue
                 state.texts.append(mention.text)
                 row[F["authentic"]] += 1
+                if pending.label == "negative":
+                    # A complaint is no sign of demand: it counts only as a negative mention.
+                    row[F["negative"]] += 1
+                    continue
+                if pending.label == "positive":
+                    row[F["positive"]] += 1
                 row[F["interactions"]] += mention.interactions
                 row[F["views"]] += mention.views
                 row[F["saves"]] += mention.saves
                 row[F["wishlist_preorders"]] += mention.wishlist_adds + mention.preorders
-                if pending.label == "positive":
-                    row[F["positive"]] += 1
-                elif pending.label == "negative":
-                    row[F["negative"]] += 1
+                row[F["preorders"]] += mention.preorders
                 if has_purchase_intent(mention.text):
                     row[F["intent"]] += 1
                 if not mention.ad_disclosed:
@@ -251,23 +269,68 @@ class Pipeline:
             while state.evidence and state.evidence[0][0] <= hour_index - 24:
                 state.evidence.popleft()
             authentic = sum(row[F["authentic"]] for row in rows.values())
+            negative = sum(row[F["negative"]] for row in rows.values())
             raw = sum(row[F["raw"]] for row in rows.values())
-            events.extend(self._assess(state, hour_start, at, authentic, raw, local_midnight))
+            events.extend(self._complaints(state, at))
+            events.extend(
+                self._assess(state, hour_start, at, authentic - negative, raw, local_midnight)
+            )
         self.hours_closed += 1
         return events
+
+    def _complaints(self, state: _ProductState, at: datetime) -> list[ListenEvent]:
+        """A complaint wave: far more negative mentions than the product's volume explains; one
+        event per wave, which ends after ``episode_end_hours`` without excess."""
+        series = state.series
+        baseline_end = max(0, series.hours - 24)
+        baseline_hours = 24 * self.settings.baseline_days
+        excess = negative_excess(
+            series.window("negative", 24),
+            series.window("authentic", 24),
+            series.window("negative", baseline_hours, end=baseline_end),
+            series.window("authentic", baseline_hours, end=baseline_end),
+            self.settings,
+        )
+        if not excess.elevated:
+            state.complaint_quiet_hours += 1
+            if state.complaint_quiet_hours >= self.settings.episode_end_hours:
+                state.complaints_since = None
+                state.complaint_reported = False
+            return []
+        state.complaint_quiet_hours = 0
+        state.complaints_since = state.complaints_since or at
+        if not excess.significant or state.complaint_reported:
+            return []
+        state.complaint_reported = True
+        authentic_24h = series.window("authentic", 24)
+        return [
+            ComplaintWave(
+                sku=state.product_id,
+                at=at,
+                since=state.complaints_since,
+                negative_mentions=int(excess.negative),
+                expected=round(excess.expected, 1),
+                negative_share=round(excess.negative / authentic_24h, 4),
+                platforms=tuple(
+                    platform
+                    for platform in series.platforms
+                    if series.window("negative", 24, platform) > 0
+                ),
+            )
+        ]
 
     def _assess(
         self,
         state: _ProductState,
         hour_start: datetime,
         at: datetime,
-        authentic: float,
+        supportive: float,
         raw: float,
         local_midnight: bool,
     ) -> list[ListenEvent]:
         settings = self.settings
         events: list[ListenEvent] = []
-        assessment = state.detector.push(hour_start, authentic)
+        assessment = state.detector.push(hour_start, supportive)
         raw_assessment = state.raw_detector.push(hour_start, raw)
         state.growth = assessment.growth
         state.expected = assessment.expected
@@ -303,14 +366,14 @@ class Pipeline:
                 state.alert_tier = tier
                 events.append(
                     TrendAlertRaised(
-                        state.product_id,
-                        at,
-                        tier.label,
-                        round(float(assessment.growth), 4),
-                        round(float(metrics.heat), 1),
-                        round(float(metrics.positive_share), 4),
-                        metrics.platforms_rising,
-                        round(float(fake_probability), 4),
+                        sku=state.product_id,
+                        at=at,
+                        tier=tier.label,
+                        growth=round(float(assessment.growth), 4),
+                        heat=round(float(metrics.heat), 1),
+                        positive_share=round(float(metrics.positive_share), 4),
+                        platforms=metrics.platforms_rising,
+                        fake_heat_probability=round(float(fake_probability), 4),
                     )
                 )
             if (
@@ -321,19 +384,43 @@ class Pipeline:
                 )
             ):
                 state.confirmed_at = at
-                events.append(
-                    TrendConfirmed(
-                        state.product_id,
-                        at,
-                        state.episode_start,
-                        state.alert_tier.label,
-                        round(float(metrics.heat), 1),
-                        round(float(fake_probability), 4),
-                    )
-                )
+                events.append(self._confirmed(state, at, assessment, metrics, fake_probability))
         if local_midnight:
             events.extend(self._decline(state, at))
         return events
+
+    def _confirmed(
+        self,
+        state: _ProductState,
+        at: datetime,
+        assessment: Assessment,
+        metrics: ProductMetrics,
+        fake_probability: float,
+    ) -> TrendConfirmed:
+        """L-6: the confirmation with every figure decide reads (D-4, D-6, D-7)."""
+        assert state.episode_start is not None and state.alert_tier is not None
+        settings = self.settings
+        daily = state.series.daily(SUPPORTIVE, 21, settings.market_utc_offset_hours)
+        preorders = int(state.series.window_since("preorders", state.episode_start_hour + 24))
+        return TrendConfirmed(
+            sku=state.product_id,
+            at=at,
+            alert_since=state.episode_start,
+            tier=state.alert_tier.label,
+            heat=round(float(metrics.heat), 1),
+            positive_share=round(float(metrics.positive_share), 4),
+            platforms=metrics.platforms_rising,
+            cross_platform_verified=len(metrics.platforms_rising) >= settings.red_min_platforms,
+            growth=round(float(assessment.growth), 4),
+            phase=phase_of(assessment.growth, True, daily, settings).value,
+            layers=Layers(
+                content=metrics.layers.content,
+                discussion=metrics.layers.discussion,
+                transaction=metrics.layers.transaction,
+            ),
+            fake_heat_probability=round(float(fake_probability), 4),
+            validation_demand=preorders or None,
+        )
 
     def _fake_heat(
         self, state: _ProductState, at: datetime, authentic: Assessment, raw: Assessment
@@ -345,7 +432,7 @@ class Pipeline:
         evidence: Counter[str] = Counter()
         for _, signals in state.evidence:
             evidence.update(signals)
-        suspects = raw.volume - authentic.volume
+        suspects = raw.volume - state.series.window("authentic", 24)
         state.fake = fake_heat(int(raw.volume), int(suspects), raw.expected, dict(evidence))
         surge_start = state.raw_tracker.episode_start
         if (
@@ -357,11 +444,11 @@ class Pipeline:
         state.fake_reported_for = surge_start
         return [
             FakeHeatSuspected(
-                state.product_id,
-                at,
-                round(float(state.fake.probability), 4),
-                round(float(raw.growth), 4),
-                dict(state.fake.evidence),
+                sku=state.product_id,
+                at=at,
+                probability=round(float(state.fake.probability), 4),
+                raw_growth=round(float(raw.growth), 4),
+                evidence=dict(state.fake.evidence),
             )
         ]
 
@@ -375,16 +462,21 @@ class Pipeline:
         """L-9: once per trend, when the smoothed daily volume fell three days running."""
         if state.declining_reported:
             return []
-        daily = state.series.daily("authentic", 21, self.settings.market_utc_offset_hours)
+        daily = state.series.daily(SUPPORTIVE, 21, self.settings.market_utc_offset_hours)
         if not decline_signal(daily, self.settings):
             return []
         state.declining_reported = True
-        heat = product_metrics(
+        metrics = product_metrics(
             state.series, state.expected, state.episode_start_hour, self.settings
-        ).heat
+        )
         return [
             TrendDeclining(
-                state.product_id, at, declining_days(daily, self.settings), round(float(heat), 1)
+                sku=state.product_id,
+                at=at,
+                declining_days=declining_days(daily, self.settings),
+                heat=round(float(metrics.heat), 1),
+                positive_share=round(float(metrics.positive_share), 4),
+                platforms=metrics.platforms_rising,
             )
         ]
 
@@ -396,7 +488,7 @@ class Pipeline:
             in_trend = state.tracker.in_episode
             baseline_before = state.episode_start_hour if in_trend else state.series.hours
             metrics = product_metrics(state.series, state.expected, baseline_before, settings)
-            daily = state.series.daily("authentic", 21, settings.market_utc_offset_hours)
+            daily = state.series.daily(SUPPORTIVE, 21, settings.market_utc_offset_hours)
             phase = phase_of(state.growth, in_trend, daily, settings)
             fake = state.fake or fake_heat(0, 0, 0.0, {})
             projection = None

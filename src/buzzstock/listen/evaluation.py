@@ -17,22 +17,15 @@ from sqlalchemy import Connection, func, insert, select, update
 from buzzstock.catalog.service import sku_categories
 from buzzstock.core.clock import as_utc
 from buzzstock.core.context import Context
-from buzzstock.core.events import record_event
+from buzzstock.core.events import record
 from buzzstock.core.ids import new_id
-from buzzstock.listen.alerts import (
-    FakeHeatSuspected,
-    ListenEvent,
-    TrendAlertRaised,
-    TrendConfirmed,
-    TrendDeclining,
-)
 from buzzstock.listen.engine import Pipeline, TrendState
+from buzzstock.listen.events import AttributeRequests, ListenEvent
 from buzzstock.listen.mention import Mention
 from buzzstock.listen.settings import ListenSettings
 from buzzstock.listen.store import alerts, attribute_requests, mention_products, mentions, trends
 
 HOUR = timedelta(hours=1)
-ATTRIBUTE_REQUESTS = "AttributeRequests"
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,9 +142,7 @@ def _evaluate(
         for event in events:
             if evaluated_until is not None and event.at <= evaluated_until:
                 continue
-            state = _state_of(pipeline, sku)
-            payload = event_payload(event, state, product_mentions, settings)
-            found = _record_alert(connection, sku, event, payload, now)
+            found = _record_alert(connection, event, now)
             if found is not None:
                 recorded.append(found)
 
@@ -179,58 +170,11 @@ def _state_of(pipeline: Pipeline, sku: str, with_forecast: bool = False) -> Tren
     return None
 
 
-def event_payload(
-    event: ListenEvent,
-    state: TrendState | None,
-    product_mentions: Sequence[Mention],
-    settings: ListenSettings,
-) -> dict[str, Any]:
-    """The outbox payload of a listen event: the pipeline's fields plus what decide reads
-    (``sku`` = the catalogue SKU code, ``platforms``, ``positive_share``, ``growth_percent``,
-    ``cross_platform_verified``, ``validation_demand``)."""
-    payload = {"sku": event.product_id, **event.payload()}
-    if isinstance(event, TrendAlertRaised):
-        payload["platforms"] = list(event.platforms_rising)
-        payload["growth_percent"] = round(event.growth * 100, 1)
-    if isinstance(event, TrendConfirmed) and state is not None:
-        platforms = list(state.metrics.platforms_rising)
-        preorders = sum(
-            mention.preorders
-            for mention in product_mentions
-            if event.alert_since <= mention.created_at < event.at
-        )
-        payload.update(
-            {
-                "positive_share": round(float(state.metrics.positive_share), 4),
-                "platforms": platforms,
-                "platforms_rising": platforms,
-                "cross_platform_verified": len(platforms) >= settings.red_min_platforms,
-                "growth": round(float(state.growth), 4),
-                "growth_percent": round(float(state.growth) * 100, 1),
-                "phase": state.phase.value,
-                "layers": {
-                    "content": state.metrics.layers.content,
-                    "discussion": state.metrics.layers.discussion,
-                    "transaction": state.metrics.layers.transaction,
-                },
-            }
-        )
-        if preorders > 0:
-            payload["validation_demand"] = preorders
-    if isinstance(event, TrendDeclining | FakeHeatSuspected) and state is not None:
-        payload["positive_share"] = round(float(state.metrics.positive_share), 4)
-        payload["platforms"] = list(state.metrics.platforms_rising)
-    return payload
-
-
 def _record_alert(
-    connection: Connection,
-    sku: str,
-    event: ListenEvent,
-    payload: dict[str, Any],
-    now: datetime,
+    connection: Connection, event: ListenEvent, now: datetime
 ) -> RecordedEvent | None:
     """L-6: a new alert for the review queue, and its outbox event; None when already known."""
+    sku = event.sku
     known = connection.execute(
         select(alerts.c.id).where(
             alerts.c.sku == sku, alerts.c.event_type == event.event_type, alerts.c.at == event.at
@@ -238,7 +182,8 @@ def _record_alert(
     ).first()
     if known is not None:
         return None
-    event_id = record_event(connection, event.event_type, payload, event.at)
+    event_id = record(connection, event, event.at)
+    payload = event.to_payload()
     alert_id = new_id("alr")
     tier = payload.get("tier")
     connection.execute(
@@ -315,6 +260,8 @@ def _attribute_requests(
     if not increase:
         return None
     totals = {**stored, **{name: max(stored.get(name, 0), int(n)) for name, n in counts.items()}}
-    payload = {"sku": sku, "requests": increase, "totals": dict(sorted(totals.items()))}
-    event_id = record_event(connection, ATTRIBUTE_REQUESTS, payload, as_of)
-    return RecordedEvent(ATTRIBUTE_REQUESTS, sku, as_of, event_id, None, payload)
+    event = AttributeRequests(
+        sku=sku, at=as_of, requests=increase, totals=dict(sorted(totals.items()))
+    )
+    event_id = record(connection, event, as_of)
+    return RecordedEvent(event.event_type, sku, as_of, event_id, None, event.to_payload())

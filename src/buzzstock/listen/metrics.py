@@ -1,21 +1,30 @@
 """L-3/L-4: hourly series per product × platform, growth figures, the three-layer check and the
 heat index.
 
-Heat index (one number, 100 ≈ the product's normal state)::
+Heat index: one number on one scale, read by every capability (docs/listen.md)::
 
-    heat = 100 × V^0.6 × I^0.2 × T^0.2 × (0.5 + P) × (1 + 0.1 × (S − 1))
+    heat = 100 + 50 × log2(R)        (never below 0)
+    R    = V^0.6 × I^0.2 × T^0.2 × E × (1 + 0.1 × (S − 1))
 
-* V — authentic 24 h mentions / the product's expected 24 h mentions (detector baseline);
-* I — authentic 24 h interactions / their usual 24 h value (median of the past 14 days);
-* T — save rate (saves / views, 72 h) / the industry average save rate, clipped to [0.25, 4];
-* P — share of positive mentions (72 h, authentic): 50 % positive is neutral (factor 1);
+* V — (authentic non-negative 24 h mentions + k) / (their expected 24 h volume + k), with
+  ``k = heat_volume_prior`` mentions: a few extra posts on a quiet product are not heat;
+* I — (24 h interactions of those mentions + k mentions' usual interactions) / (their usual
+  24 h value, median of the past 14 days, + the same), clipped to [0.25, 8]; 1 when the product
+  has no usual interactions;
+* T — save rate of the last 72 h, shrunk towards the industry average by k mentions' views,
+  over the industry average, clipped to [0.25, 4]; 1 without views;
+* E — sentiment: (0.5 + P) / (0.5 + ``positive_share_buy``), P the positive share of the
+  mentions that take a side (72 h); 1 when nobody took a side;
 * S — platforms where the rise is real (cross-platform spread, at least 1).
 
-All ratios are floored at 0.05 so a silent product has a small, not zero or undefined, heat.
+100 is the product's normal state; each doubling of R adds 50: 150 is a rise that doubled the
+signal (the L-5 yellow growth), 200 one that quadrupled it. Suspect (fake-heat) and negative
+mentions never count, so bought heat and complaint waves do not raise it.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -39,12 +48,15 @@ FIELDS = (
     "views",
     "saves",
     "wishlist_preorders",
+    "preorders",
     "intent",
     "micro_organic",
     "mid_organic",
 )
 F = {name: index for index, name in enumerate(FIELDS)}
-RATIO_FLOOR = 0.05
+SUPPORTIVE = "supportive"
+"""Derived field: authentic mentions that are not negative, the volume that counts as demand."""
+HEAT_POINTS_PER_DOUBLING = 50.0
 
 _INTENT = re.compile(
     r"where (?:can|do|to|should) (?:i |we |you )?(?:buy|get|order)|where to get|"
@@ -93,6 +105,11 @@ class HourlySeries:
 
     def column(self, field: str, platform: str | None = None) -> np.ndarray:
         """Hourly values of ``field`` (all platforms summed when ``platform`` is None)."""
+        if field == SUPPORTIVE:
+            supportive: np.ndarray = self.column("authentic", platform) - self.column(
+                "negative", platform
+            )
+            return supportive
         index = F[field]
         if platform is not None:
             array = self._data.get(platform)
@@ -106,12 +123,20 @@ class HourlySeries:
         self, field: str, hours: int, platform: str | None = None, end: int | None = None
     ) -> float:
         """Sum of ``field`` over the ``hours`` hours before hour index ``end`` (default: now)."""
+        if field == SUPPORTIVE:
+            return self.window("authentic", hours, platform, end) - self.window(
+                "negative", hours, platform, end
+            )
         stop = self.hours if end is None else end
         index = F[field]
         arrays = [self._data[platform]] if platform in self._data else []
         if platform is None:
             arrays = list(self._data.values())
         return float(sum(array[max(0, stop - hours) : stop, index].sum() for array in arrays))
+
+    def window_since(self, field: str, start: int) -> float:
+        """Sum of ``field`` from hour index ``start`` up to now."""
+        return self.window(field, max(0, self.hours - start))
 
     def usual(
         self,
@@ -179,8 +204,8 @@ def rising_platforms(
     volume (measured before hour ``baseline_before``, the start of the trend)."""
     rising = []
     for platform in series.platforms:
-        volume = series.window("authentic", 24, platform)
-        usual = series.usual("authentic", 24, platform, before=baseline_before)
+        volume = series.window(SUPPORTIVE, 24, platform)
+        usual = series.usual(SUPPORTIVE, 24, platform, before=baseline_before)
         if volume >= settings.platform_rise_min_mentions and volume >= (
             1 + settings.platform_rise_min_growth
         ) * max(usual, 1.0):
@@ -219,9 +244,11 @@ def save_rate(series: HourlySeries, hours: int = 72) -> float:
 
 
 def positive_share(series: HourlySeries, hours: int = 72) -> float:
-    """L-3: share of positive mentions among authentic mentions."""
-    total = series.window("authentic", hours)
-    return float(series.window("positive", hours) / total) if total > 0 else 0.0
+    """L-3: share of positive mentions among the authentic mentions that take a side (positive
+    or negative); questions and neutral posts are no opinion. 0 when nobody took a side."""
+    positive = series.window("positive", hours)
+    opinions = positive + series.window("negative", hours)
+    return float(positive / opinions) if opinions > 0 else 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,19 +256,17 @@ class HeatInputs:
     volume_ratio: float
     interaction_ratio: float
     save_rate_ratio: float
-    positive_share: float
+    sentiment: float
     platforms_rising: int
 
 
 def heat_index(inputs: HeatInputs) -> float:
-    """L-3: the single heat index (formula in the module docstring)."""
-    volume = max(inputs.volume_ratio, RATIO_FLOOR)
-    interactions = max(inputs.interaction_ratio, RATIO_FLOOR)
+    """L-3: the single heat index (formula and scale in the module docstring)."""
+    interactions = min(max(inputs.interaction_ratio, 0.25), 8.0)
     saves = min(max(inputs.save_rate_ratio, 0.25), 4.0)
     spread = 1 + 0.1 * (max(inputs.platforms_rising, 1) - 1)
-    return float(
-        100 * volume**0.6 * interactions**0.2 * saves**0.2 * (0.5 + inputs.positive_share) * spread
-    )
+    ratio = inputs.volume_ratio**0.6 * interactions**0.2 * saves**0.2 * inputs.sentiment * spread
+    return max(0.0, 100 + HEAT_POINTS_PER_DOUBLING * math.log2(ratio))
 
 
 @dataclass(frozen=True, slots=True)
@@ -305,18 +330,34 @@ def product_metrics(
     rate = save_rate(series)
     usual_interactions = series.usual("interactions", 24, before=baseline_before)
     interactions = series.window("interactions", 24)
+    prior = settings.heat_volume_prior
+    expected = max(expected_24h, 1.0)
+    opinions = series.window("positive", 72) + series.window("negative", 72)
+    # Interactions and saves are shrunk like the volume: by what ``prior`` ordinary mentions
+    # of this product would bring, so that one post with many likes is not a trend.
+    per_mention = usual_interactions / expected
+    mentions_72h = series.window(SUPPORTIVE, 72)
+    views_72h = series.window("views", 72)
+    prior_views = prior * views_72h / mentions_72h if mentions_72h > 0 else 0.0
+    average = settings.save_rate_industry_average
     inputs = HeatInputs(
-        volume_ratio=series.window("authentic", 24) / max(expected_24h, 1.0),
-        interaction_ratio=interactions / usual_interactions if usual_interactions > 0 else 1.0,
-        save_rate_ratio=rate / settings.save_rate_industry_average,
-        positive_share=share,
+        volume_ratio=(series.window(SUPPORTIVE, 24) + prior) / (expected + prior),
+        interaction_ratio=(interactions + prior * per_mention)
+        / (usual_interactions + prior * per_mention)
+        if usual_interactions > 0
+        else 1.0,
+        save_rate_ratio=(series.window("saves", 72) + average * prior_views)
+        / ((views_72h + prior_views) * average)
+        if views_72h > 0 and average > 0
+        else 1.0,
+        sentiment=(0.5 + share) / (0.5 + settings.positive_share_buy) if opinions > 0 else 1.0,
         platforms_rising=len(rising),
     )
     interaction_growth = growth(series, "interactions", 168)
     return ProductMetrics(
-        growth_24h=growth(series, "authentic", 24),
-        growth_72h=growth(series, "authentic", 72),
-        growth_week=growth(series, "authentic", 168),
+        growth_24h=growth(series, SUPPORTIVE, 24),
+        growth_72h=growth(series, SUPPORTIVE, 72),
+        growth_week=growth(series, SUPPORTIVE, 168),
         interaction_growth_week=interaction_growth,
         positive_share=share,
         micro_organic_posts_72h=int(series.window("micro_organic", 72)),

@@ -22,7 +22,7 @@ from typing import Any, Literal, Protocol
 
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-from buzzstock.listen.english import CompactVader
+from buzzstock.listen.english import NORMALISATION_ALPHA, CompactVader
 
 ZH_MODEL_PATH = Path(__file__).parent / "data" / "zh_sentiment.json.gz"
 
@@ -74,6 +74,37 @@ def zh_lexicon_score(text: str) -> float:
     for negation, word in _ZH_LEXICON.findall(text):
         total += -ZH_LEXICON[word] if negation else ZH_LEXICON[word]
     return total
+
+
+# Social-commerce English that VADER's general lexicon misreads or lacks, as VADER valences: the
+# phrase is taken out of the text VADER scores and its valence added ("obsessed with" is praise
+# in a product post, not a disorder).
+EN_LEXICON: dict[str, float] = {
+    "obsessed with": 2.0, "obsessed": 1.5, "game changer": 2.5, "game-changer": 2.5,
+    "hype is real": 2.0, "must have": 2.0, "must-have": 2.0, "cozy": 1.5, "cosy": 1.5,
+    "worth every": 2.0, "slays": 1.5, "slay": 1.5, "holy grail": 2.5, "10/10": 2.5,
+    "ten out of ten": 2.5, "five stars": 2.5, "5 stars": 2.5,
+}  # fmt: skip
+_EN_LEXICON = re.compile(
+    r"(?<![\w-])("
+    + "|".join(re.escape(w) for w in sorted(EN_LEXICON, key=len, reverse=True))
+    + r")(?![\w-])",
+    re.IGNORECASE,
+)
+
+
+def commerce_words(text: str) -> tuple[str, float]:
+    """``text`` without the social-commerce phrases and emoji VADER misreads, and their summed
+    VADER valence (emoji from ``EMOJI_WEIGHTS``: 🔥 is praise here, not a fire)."""
+    valence = 0.0
+    if not _EMOJI_CHARACTERS.isdisjoint(text):
+        valence += emoji_score(text)
+        text = "".join(" " if character in _EMOJI_CHARACTERS else character for character in text)
+    found = _EN_LEXICON.findall(text)
+    if found:
+        valence += sum(EN_LEXICON[word.lower()] for word in found)
+        text = _EN_LEXICON.sub(" ", text)
+    return text, valence
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,10 +210,18 @@ class SentimentScorer:
         return float(model["bias"]), model["weights"]
 
     def english(self, text: str) -> float:
+        """VADER's compound score, with the social-commerce words of ``EN_LEXICON`` and the
+        emoji of ``EMOJI_WEIGHTS`` added to VADER's valence sum before its normalisation."""
+        rest, extra = commerce_words(text)
         if self._exact_vader:
-            compound: float = self._vader.polarity_scores(text)["compound"]
+            compound: float = self._vader.polarity_scores(rest)["compound"]
+        else:
+            compound = self._compact_vader.compound(rest)
+        if not extra:
             return compound
-        return self._compact_vader.compound(text)
+        total = compound * math.sqrt(NORMALISATION_ALPHA / max(1e-12, 1 - compound * compound))
+        total += extra
+        return max(-1.0, min(1.0, total / math.sqrt(total * total + NORMALISATION_ALPHA)))
 
     def chinese(self, text: str) -> float:
         bias, weights = self._zh_model

@@ -3,6 +3,7 @@
 from buzzstock.listen.ingest import BadMentions, import_file, ingest, mentions_from_records
 from buzzstock.listen.mention import Mention
 from buzzstock.listen.review import acknowledge, dismiss, get_trend, list_alerts, list_trends
+from buzzstock.listen.settings import ListenSettings
 from buzzstock.listen.watch_store import (
     list_watch_lists,
     read_watch_lists,
@@ -13,6 +14,7 @@ from buzzstock.listen.watchlist import WatchList
 
 __all__ = [
     "BadMentions",
+    "ListenSettings",
     "Mention",
     "WatchList",
     "acknowledge",

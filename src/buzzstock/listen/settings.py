@@ -102,6 +102,12 @@ class ListenSettings(Group):
         ge=0,
         description="L-3: mid-tier creators (and above) have at least this many followers.",
     )
+    heat_volume_prior: float = Field(
+        20.0,
+        ge=0,
+        description="L-3: mentions added to both sides of the heat index's volume ratio, so that "
+        "a few extra posts on a quiet product do not read as heat.",
+    )
     save_rate_industry_average: float = Field(
         0.04,
         ge=0,

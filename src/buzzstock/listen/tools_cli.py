@@ -177,7 +177,8 @@ def analyse(
                 {
                     "trends": [trend.to_json() for trend in trends],
                     "events": [
-                        {"type": event.event_type, **event.payload()} for event in pipeline.events
+                        {"type": event.event_type, **event.to_payload()}
+                        for event in pipeline.events
                     ],
                 },
                 indent=2,
