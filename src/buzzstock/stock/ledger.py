@@ -24,8 +24,9 @@ from sqlalchemy import (
 )
 
 from buzzstock.core.db import reading
-from buzzstock.core.errors import NotFound, SkuPaused
+from buzzstock.core.errors import NotFound
 from buzzstock.stock.model import Movement, chain_hash, ledger_line
+from buzzstock.stock.rows import paused_refusal
 from buzzstock.stock.store import quota_buckets, stock_ledger, stock_levels, stock_pools
 
 
@@ -134,7 +135,7 @@ def _append_chunk(
         exists = connection.execute(select(stock_pools.c.paused).where(stock_pools.c.sku == sku))
         if exists.first() is None:
             raise NotFound(f"SKU {sku!r} has no stock pool yet: receive stock or load a catalogue")
-        raise SkuPaused(f"SKU {sku!r} is paused and takes no new reservations", rule="S-4")
+        raise paused_refusal(connection, sku)
     first_seq = row.ledger_seq - len(movements) + 1
     chain = row.ledger_prev_head
     rows = []
@@ -431,3 +432,13 @@ def _broken_chains(pools: dict[str, Any], ledger_rows: list[dict[str, object]]) 
             if pool.ledger_head != head:
                 broken.append(f"{sku}: the pool's ledger head does not match its last row")
     return broken
+
+
+def has_movement(connection: Connection, sku: str, kind: str, ref: str) -> bool:
+    """Whether the SKU's ledger already holds a movement of ``kind`` with reference ``ref``."""
+    found = connection.execute(
+        select(stock_ledger.c.seq)
+        .where(stock_ledger.c.sku == sku, stock_ledger.c.kind == kind, stock_ledger.c.ref == ref)
+        .limit(1)
+    ).first()
+    return found is not None

@@ -14,7 +14,8 @@ from sqlalchemy.exc import IntegrityError
 from buzzstock.core.clock import as_utc
 from buzzstock.core.context import Context
 from buzzstock.core.db import reading
-from buzzstock.core.events import record_event
+from buzzstock.core.events import record
+from buzzstock.stock.events import SlowRegionSuggestion
 from buzzstock.stock.pool import set_buyer_limit
 from buzzstock.stock.settings import StockSettings
 from buzzstock.stock.store import (
@@ -115,7 +116,7 @@ def evaluate_live_rules(ctx: Context, sku: str) -> list[LiveAction]:
                     f"{region} has sold {share:.0%} of its quota against {average:.0%} on "
                     f"average: push it on stream, {coupon} % coupon"
                 )
-                _record(ctx, "SlowRegionSuggestion", sku, region, detail, now)
+                _suggest(ctx, sku, region, detail, now)
                 actions.append(LiveAction("S-5", "push_and_coupon", region, detail))
     return actions
 
@@ -150,19 +151,16 @@ def _fire_once(ctx: Context, sku: str, rule: str, subject: str, now: datetime) -
     return True
 
 
-def _record(
-    ctx: Context, event_type: str, sku: str, region: str, detail: str, now: datetime
-) -> None:
+def _suggest(ctx: Context, sku: str, region: str, detail: str, now: datetime) -> None:
     with ctx.engine.begin() as connection:
-        record_event(
+        record(
             connection,
-            event_type,
-            {
-                "sku": sku,
-                "region": region,
-                "detail": detail,
-                "coupon_percent": ctx.section(StockSettings).slow_region_coupon_percent,
-                "rule": "S-5",
-            },
+            SlowRegionSuggestion(
+                sku=sku,
+                region=region,
+                detail=detail,
+                coupon_percent=ctx.section(StockSettings).slow_region_coupon_percent,
+                rule="S-5",
+            ),
             now,
         )

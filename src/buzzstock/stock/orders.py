@@ -5,21 +5,23 @@ shipping capacity, then shipped.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
 from buzzstock.catalog.service import channels, markets, regions, warehouses
+from buzzstock.core.clock import as_utc
 from buzzstock.core.context import Context
 from buzzstock.core.db import reading
 from buzzstock.core.errors import (
     Conflict,
     NotFound,
 )
-from buzzstock.core.events import record_event
+from buzzstock.core.events import record
 from buzzstock.core.ids import new_id
 from buzzstock.stock import ledger
+from buzzstock.stock.events import OrderConfirmed, OrderShipped
 from buzzstock.stock.model import (
     AllocationLine,
     Movement,
@@ -173,17 +175,16 @@ def _confirm_once(
                 for line in sorted(plan, key=lambda item: item.warehouse)
             ],
         )
-        record_event(
+        record(
             connection,
-            "OrderConfirmed",
-            {
-                "order": order_id,
-                "reservation": row.id,
-                "sku": row.sku,
-                "channel": row.channel,
-                "units": row.quantity,
-                "warehouses": {line.warehouse: line.quantity for line in plan},
-            },
+            OrderConfirmed(
+                order=order_id,
+                reservation=row.id,
+                sku=row.sku,
+                channel=row.channel,
+                units=row.quantity,
+                warehouses={line.warehouse: line.quantity for line in plan},
+            ),
             now,
         )
     return get_order(ctx, order_id)
@@ -340,15 +341,11 @@ def ship(ctx: Context, order_id: str) -> Order:
                 Movement("ship", order_id, warehouse=warehouse, d_on_hand=-units, d_reserved=-units)
             )
         ledger.append(connection, order.sku, now, movements)
-        record_event(
+        record(
             connection,
-            "OrderShipped",
-            {
-                "order": order_id,
-                "sku": order.sku,
-                "units": order.quantity,
-                "warehouses": per_warehouse,
-            },
+            OrderShipped(
+                order=order_id, sku=order.sku, units=order.quantity, warehouses=per_warehouse
+            ),
             now,
         )
     return get_order(ctx, order_id)
@@ -380,3 +377,20 @@ def get_order(ctx: Context, order_id: str) -> Order:
         state=order.state,
         allocations=allocations,
     )
+
+
+def units_sold(connection: Connection, sku: str, since: datetime) -> list[tuple[datetime, int]]:
+    """(time, units) of each order of ``sku`` booked at or after ``since`` and not cancelled,
+    oldest first: the sales every channel made through the hub."""
+    return [
+        (as_utc(row.created_at), int(row.quantity))
+        for row in connection.execute(
+            select(orders.c.created_at, orders.c.quantity)
+            .where(
+                orders.c.sku == sku,
+                orders.c.created_at >= since,
+                orders.c.state != "cancelled",
+            )
+            .order_by(orders.c.created_at, orders.c.id)
+        )
+    ]

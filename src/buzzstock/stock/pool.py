@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import Connection, select, update
 
 from buzzstock.catalog.service import regions
 from buzzstock.core.context import Context
@@ -16,9 +16,10 @@ from buzzstock.core.errors import (
     InvalidInput,
     NotFound,
 )
-from buzzstock.core.events import record_event
+from buzzstock.core.events import record
 from buzzstock.core.ids import new_id
 from buzzstock.stock import ledger
+from buzzstock.stock.events import BuyerLimitChanged, QuotaMoved, SkuPaused, SkuResumed
 from buzzstock.stock.model import (
     Movement,
     bucket_lock_order,
@@ -148,10 +149,11 @@ def move_quota(
                 )
             movements.append(Movement(f"quota_move:{reason}", ref, bucket=bucket, d_limit=delta))
         ledger.append(connection, sku, ctx.clock.now(), movements)
-        record_event(
+        record(
             connection,
-            "QuotaMoved",
-            {"sku": sku, "from": source, "to": target, "units": quantity, "reason": reason},
+            QuotaMoved(
+                sku=sku, from_bucket=source, to_bucket=target, units=quantity, reason=reason
+            ),
             ctx.clock.now(),
         )
 
@@ -159,19 +161,57 @@ def move_quota(
 def set_paused(ctx: Context, sku: str, paused: bool, reason: str | None = None) -> None:
     """S-4: a paused SKU refuses new reservations (orders already taken still ship)."""
     with ctx.engine.begin() as connection:
-        changed = connection.execute(
-            update(stock_pools)
-            .where(stock_pools.c.sku == sku)
-            .values(paused=paused, pause_reason=reason if paused else None)
-        ).rowcount
-        if not changed:
-            raise NotFound(f"SKU {sku!r} has no stock pool")
-        record_event(
-            connection,
-            "SkuPaused" if paused else "SkuResumed",
-            {"sku": sku, "reason": reason},
-            ctx.clock.now(),
+        set_paused_in(connection, sku, paused, reason, ctx.clock.now(), rule=MANUAL_PAUSE)
+
+
+MANUAL_PAUSE = "S-4"
+EMERGENCY_STOP = "D-6"
+
+
+def set_paused_in(
+    connection: Connection,
+    sku: str,
+    paused: bool,
+    reason: str | None,
+    now: datetime,
+    *,
+    rule: str,
+) -> bool:
+    """Pause or resume a SKU inside the caller's transaction; False when nothing changed.
+
+    ``rule`` says who pauses: a person (S-4) or the emergency stop (D-6). The stop overrides a
+    person's pause, and only the stop can lift itself: a person cannot resume a stopped SKU.
+    """
+    row = connection.execute(
+        select(stock_pools.c.paused, stock_pools.c.pause_rule)
+        .where(stock_pools.c.sku == sku)
+        .with_for_update()
+    ).first()
+    if row is None:
+        raise NotFound(f"SKU {sku!r} has no stock pool")
+    held_by = (row.pause_rule or MANUAL_PAUSE) if row.paused else None
+    if held_by == EMERGENCY_STOP and rule != EMERGENCY_STOP:
+        raise Conflict(
+            f"{sku} is held by the emergency stop: lift it with `buzzstock decisions resume "
+            f"{sku}` (or POST /api/v1/stops/{sku}/lift)",
+            rule=EMERGENCY_STOP,
         )
+    if paused and held_by == rule:
+        return False
+    if not paused and held_by != rule:
+        return False
+    connection.execute(
+        update(stock_pools)
+        .where(stock_pools.c.sku == sku)
+        .values(
+            paused=paused,
+            pause_reason=reason if paused else None,
+            pause_rule=rule if paused else None,
+        )
+    )
+    event = (SkuPaused if paused else SkuResumed)(sku=sku, reason=reason, rule=rule)
+    record(connection, event, now)
+    return True
 
 
 def set_buyer_limit(ctx: Context, sku: str, limit: int | None, *, rule: str = "S-5") -> None:
@@ -184,60 +224,85 @@ def set_buyer_limit(ctx: Context, sku: str, limit: int | None, *, rule: str = "S
         ).rowcount
         if not changed:
             raise NotFound(f"SKU {sku!r} has no stock pool")
-        record_event(
-            connection,
-            "BuyerLimitChanged",
-            {"sku": sku, "limit": limit, "rule": rule},
-            ctx.clock.now(),
-        )
+        record(connection, BuyerLimitChanged(sku=sku, limit=limit, rule=rule), ctx.clock.now())
 
 
 def add_in_transit(
     ctx: Context, sku: str, warehouse: str, quantity: int, eta: datetime, *, ref: str | None = None
 ) -> None:
     """S-2: units on their way to a warehouse, with the arrival time shown to sellers."""
+    with ctx.engine.begin() as connection:
+        add_in_transit_in(connection, ctx, sku, warehouse, quantity, eta, ref=ref)
+
+
+def add_in_transit_in(
+    connection: Connection,
+    ctx: Context,
+    sku: str,
+    warehouse: str,
+    quantity: int,
+    eta: datetime,
+    *,
+    ref: str | None = None,
+) -> None:
+    """``add_in_transit`` inside the caller's transaction (a purchase order shipping)."""
     if quantity <= 0:
         raise InvalidInput("quantity in transit must be a positive number of units")
-    with ctx.engine.begin() as connection:
-        ensure_pool(connection, sku)
-        ensure_level(ctx, connection, sku, warehouse)
-        change_level(connection, sku, warehouse, d_in_transit=quantity, eta=eta)
-        ledger.append(
-            connection,
-            sku,
-            ctx.clock.now(),
-            [
-                Movement(
-                    "in_transit", ref or new_id("shp"), warehouse=warehouse, d_in_transit=quantity
-                )
-            ],
-        )
+    ensure_pool(connection, sku)
+    ensure_level(ctx, connection, sku, warehouse)
+    change_level(connection, sku, warehouse, d_in_transit=quantity, eta=eta)
+    ledger.append(
+        connection,
+        sku,
+        ctx.clock.now(),
+        [Movement("in_transit", ref or new_id("shp"), warehouse=warehouse, d_in_transit=quantity)],
+    )
 
 
 def arrive(
     ctx: Context, sku: str, warehouse: str, quantity: int, *, ref: str | None = None
 ) -> None:
     """S-2: in-transit units arrive and become on-hand stock in the warehouse's region quota."""
+    with ctx.engine.begin() as connection:
+        arrive_in(connection, ctx, sku, warehouse, quantity, ref=ref)
+
+
+def arrive_in(
+    connection: Connection,
+    ctx: Context,
+    sku: str,
+    warehouse: str,
+    quantity: int,
+    *,
+    ref: str | None = None,
+) -> None:
+    """``arrive`` inside the caller's transaction; a reference already booked as an arrival of
+    this SKU is refused, so a retried receipt cannot add the units twice."""
     if quantity <= 0:
         raise InvalidInput("quantity arriving must be a positive number of units")
     now = ctx.clock.now()
     ref = ref or new_id("arr")
-    with ctx.engine.begin() as connection:
-        target = default_bucket(connection, sku, warehouse)
-        change_bucket(connection, sku, target, d_limit=quantity)
-        if not change_level(connection, sku, warehouse, d_on_hand=quantity, d_in_transit=-quantity):
-            raise Conflict(
-                f"only fewer than {quantity} unit(s) of {sku!r} are in transit to {warehouse!r}"
-            )
-        ledger.append(
-            connection,
-            sku,
-            now,
-            [
-                Movement("arrive", ref, bucket=target, d_limit=quantity),
-                Movement(
-                    "arrive", ref, warehouse=warehouse, d_on_hand=quantity, d_in_transit=-quantity
-                ),
-            ],
-            low_alert_share=ctx.section(StockSettings).low_stock_alert_share,
+    ensure_level(ctx, connection, sku, warehouse)
+    target = default_bucket(connection, sku, warehouse)
+    change_bucket(connection, sku, target, d_limit=quantity)
+    # Checked after the bucket's row lock, so two arrivals with one reference cannot both pass.
+    if ledger.has_movement(connection, sku, "arrive", ref):
+        raise Conflict(
+            f"arrival {ref!r} of {sku!r} is already booked: each arrival needs its own reference"
         )
+    if not change_level(connection, sku, warehouse, d_on_hand=quantity, d_in_transit=-quantity):
+        raise Conflict(
+            f"only fewer than {quantity} unit(s) of {sku!r} are in transit to {warehouse!r}"
+        )
+    ledger.append(
+        connection,
+        sku,
+        now,
+        [
+            Movement("arrive", ref, bucket=target, d_limit=quantity),
+            Movement(
+                "arrive", ref, warehouse=warehouse, d_on_hand=quantity, d_in_transit=-quantity
+            ),
+        ],
+        low_alert_share=ctx.section(StockSettings).low_stock_alert_share,
+    )

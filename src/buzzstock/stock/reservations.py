@@ -28,17 +28,22 @@ from buzzstock.core.errors import (
     InsufficientStock,
     InvalidInput,
     NotFound,
-    SkuPaused,
 )
-from buzzstock.core.events import record_event
+from buzzstock.core.events import record
 from buzzstock.core.ids import new_id
 from buzzstock.stock import ledger
+from buzzstock.stock.events import (
+    QuotaRefilled,
+    ReplenishmentAlert,
+    ReservationCancelled,
+    ReservationExpired,
+)
 from buzzstock.stock.fastpath import reserve_in_one_statement
 from buzzstock.stock.model import (
     Movement,
     bucket_lock_order,
 )
-from buzzstock.stock.rows import change_bucket, change_level
+from buzzstock.stock.rows import change_bucket, change_level, is_paused, paused_refusal
 from buzzstock.stock.settings import StockSettings
 from buzzstock.stock.store import (
     ELASTIC,
@@ -156,6 +161,9 @@ def reserve(
         if free >= quantity:
             _sold_out_recently.discard(sold_out_key)
         elif not has_expired or release_expired(ctx, sku=sku) == 0:
+            with reading(ctx.engine) as connection:
+                if is_paused(connection, sku):
+                    raise paused_refusal(connection, sku)
             raise refusal(sku, quantity, channel_region(ctx, None, channel))
     try:
         return _reserve_once(ctx, sku, quantity, channel, buyer, request_key, fingerprint)
@@ -271,12 +279,14 @@ def _reserve_once(
         region_after: tuple[int, int] | None
         if fast is not None:
             if fast.pool is None:
-                raise SkuPaused(f"SKU {sku!r} is paused and takes no new reservations", rule="S-4")
+                raise paused_refusal(connection, sku)
             primary, elastic, region_after = quantity, 0, fast.bucket_after
             check_buyer_limit(sku, buyer, fast.buyer_units, fast.pool.buyer_limit)
         else:
             primary, elastic, region_after = take_units(connection, sku, region, quantity)
             if primary == 0 and elastic == 0:
+                if is_paused(connection, sku):
+                    raise paused_refusal(connection, sku)
                 raise refusal(sku, quantity, region)
             if primary:
                 movements.append(Movement("reserve", reservation_id, bucket=region, d_used=primary))
@@ -330,23 +340,17 @@ def _reserve_once(
                 )
             )
         if refill:
-            record_event(
-                connection,
-                "QuotaRefilled",
-                {"sku": sku, "region": region, "units": refill, "rule": "S-5"},
-                now,
-            )
+            record(connection, QuotaRefilled(sku=sku, region=region, units=refill, rule="S-5"), now)
         if low_switched_on:
-            record_event(
+            record(
                 connection,
-                "ReplenishmentAlert",
-                {
-                    "sku": sku,
-                    "available": pool.available,
-                    "reference_units": pool.reference_units,
-                    "threshold_share": settings.low_stock_alert_share,
-                    "rule": "S-5",
-                },
+                ReplenishmentAlert(
+                    sku=sku,
+                    available=pool.available,
+                    reference_units=pool.reference_units,
+                    threshold_share=settings.low_stock_alert_share,
+                    rule="S-5",
+                ),
                 now,
             )
     if fast is not None and refill_due(ctx, region, fast.bucket_after):
@@ -444,16 +448,15 @@ def cancel(ctx: Context, reservation_id: str) -> Reservation:
             low_alert_share=ctx.section(StockSettings).low_stock_alert_share,
         )
         _forget_buyer_units(connection, row)
-        record_event(
+        record(
             connection,
-            "ReservationCancelled",
-            {
-                "reservation": row.id,
-                "order": order_id,
-                "sku": row.sku,
-                "channel": row.channel,
-                "units": row.quantity,
-            },
+            ReservationCancelled(
+                reservation=row.id,
+                order=order_id,
+                sku=row.sku,
+                channel=row.channel,
+                units=row.quantity,
+            ),
             now,
         )
     return _reservation_from_row(row)
@@ -524,10 +527,9 @@ def release_expired(ctx: Context, *, sku: str | None = None, limit: int = 500) -
                 low_alert_share=ctx.section(StockSettings).low_stock_alert_share,
             )
             _forget_buyer_units(connection, row)
-            record_event(
+            record(
                 connection,
-                "ReservationExpired",
-                {"reservation": row.id, "sku": row.sku, "units": row.quantity},
+                ReservationExpired(reservation=row.id, sku=row.sku, units=row.quantity),
                 now,
             )
             released += 1

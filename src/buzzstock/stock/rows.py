@@ -17,6 +17,7 @@ from buzzstock.core.context import Context
 from buzzstock.core.db import reading
 from buzzstock.core.errors import (
     NotFound,
+    SkuPaused,
 )
 from buzzstock.stock.model import GENESIS_HASH, bucket_lock_order
 from buzzstock.stock.settings import StockSettings
@@ -265,3 +266,24 @@ def has_pool(ctx: Context, sku: str) -> bool:
     with reading(ctx.engine) as connection:
         found = connection.execute(select(stock_pools.c.sku).where(stock_pools.c.sku == sku))
         return found.first() is not None
+
+
+def is_paused(connection: Connection, sku: str) -> bool:
+    paused = connection.execute(
+        select(stock_pools.c.paused).where(stock_pools.c.sku == sku)
+    ).scalar()
+    return bool(paused)
+
+
+def paused_refusal(connection: Connection, sku: str) -> SkuPaused:
+    """The refusal of a reservation of a paused SKU, naming who paused it and why."""
+    row = connection.execute(
+        select(stock_pools.c.pause_rule, stock_pools.c.pause_reason).where(stock_pools.c.sku == sku)
+    ).first()
+    rule = (row.pause_rule if row is not None else None) or "S-4"
+    why = f": {row.pause_reason}" if row is not None and row.pause_reason else ""
+    if rule == "D-6":
+        return SkuPaused(
+            f"SKU {sku!r} is held by the emergency stop and takes no reservations{why}", rule=rule
+        )
+    return SkuPaused(f"SKU {sku!r} is paused and takes no new reservations{why}", rule=rule)

@@ -13,8 +13,9 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from buzzstock.core.context import Context
 from buzzstock.core.errors import BuyerLimitReached, InsufficientStock
-from buzzstock.core.events import record_event
+from buzzstock.core.events import record
 from buzzstock.stock import ledger
+from buzzstock.stock.events import QuotaRefilled
 from buzzstock.stock.model import (
     Movement,
 )
@@ -60,12 +61,7 @@ def refill_separately(ctx: Context, sku: str, region: str, ref: str) -> None:
                 Movement("refill:S-5", ref, bucket=ELASTIC, d_limit=-refill),
             ],
         )
-        record_event(
-            connection,
-            "QuotaRefilled",
-            {"sku": sku, "region": region, "units": refill, "rule": "S-5"},
-            now,
-        )
+        record(connection, QuotaRefilled(sku=sku, region=region, units=refill, rule="S-5"), now)
 
 
 def take_units(

@@ -29,13 +29,19 @@ from sqlalchemy import Connection, bindparam, insert, select, tuple_, update
 
 from buzzstock.core.context import Context
 from buzzstock.core.errors import InsufficientStock, InvalidInput, NotFound
-from buzzstock.core.events import record_event, record_events
+from buzzstock.core.events import record, record_all
 from buzzstock.core.ids import new_id
 from buzzstock.stock import ledger
+from buzzstock.stock.events import (
+    ChannelDriftRepaired,
+    ChannelOversellExposure,
+    ChannelQuantityChanged,
+)
 from buzzstock.stock.model import Movement, bucket_lock_order
+from buzzstock.stock.pool import EMERGENCY_STOP
 from buzzstock.stock.reservations import channel_region
 from buzzstock.stock.rows import change_bucket_limits, ensure_bucket, ensure_pool
-from buzzstock.stock.store import ELASTIC, quota_buckets
+from buzzstock.stock.store import ELASTIC, quota_buckets, stock_pools
 from buzzstock.stock.sync.publication import (
     believed_display,
     channel_bucket,
@@ -246,6 +252,18 @@ def publish_many(ctx: Context, changes: Sequence[tuple[str, str, int]]) -> list[
             )
     if not changes:
         return []
+    with ctx.engine.begin() as connection:
+        return publish_many_in(connection, ctx, changes)
+
+
+def publish_many_in(
+    connection: Connection, ctx: Context, changes: Sequence[tuple[str, str, int]]
+) -> list[int]:
+    """``publish_many`` inside the caller's transaction.
+
+    A SKU held by the emergency stop (D-6) shows 0 everywhere: what is asked for it is kept as
+    the listing's ``held_units`` and published when the stop is lifted.
+    """
     now = ctx.clock.now()
     ref = new_id("pub")
     by_sku: dict[str, list[int]] = defaultdict(list)
@@ -253,61 +271,61 @@ def publish_many(ctx: Context, changes: Sequence[tuple[str, str, int]]) -> list[
         by_sku[sku].append(index)
     versions = [0] * len(changes)
     published: list[int] = []
-    with ctx.engine.begin() as connection:
-        regions = {
-            channel: channel_region(ctx, connection, channel)
-            for channel in sorted({channel for channel, _, _ in changes})
-        }
-        lanes: list[_Lane] = []
-        movements: dict[str, list[Movement]] = {}
-        pools: dict[str, ledger.LockedPool] = {}
-        for sku in sorted(by_sku):
-            sku_lanes = _locked_lanes(connection, sku, {changes[i][0] for i in by_sku[sku]})
-            buckets = (
-                {ELASTIC}
-                | {regions[channel] for channel in sku_lanes}
-                | {channel_bucket(channel) for channel in sku_lanes}
-            )
-            free = {
-                bucket: units
-                for (_, bucket), units in _free_of(
-                    connection, [(sku, bucket) for bucket in buckets]
-                ).items()
-            }
-            for index in by_sku[sku]:
-                channel, _, units = changes[index]
-                lane = sku_lanes[channel]
-                if _publish_step(lane, units, regions[channel], free):
-                    published.append(index)
-                versions[index] = lane.version
-            movements[sku] = [
-                movement
-                for channel in sorted(sku_lanes)
-                for movement in _allot_movements(channel, ref, sku_lanes[channel].allotted)
-            ]
-            if movements[sku]:
-                _change_buckets(connection, {sku: movements[sku]})
-                pools.update(ledger.lock_pools(connection, [sku]))
-            lanes += sku_lanes.values()
-        ledger.append_locked(connection, now, pools, movements)
-        _write_lanes(connection, [lane for lane in lanes if lane.changes], now)
-        record_events(
-            connection,
-            [
-                (
-                    "ChannelQuantityChanged",
-                    {
-                        "channel": changes[index][0],
-                        "sku": changes[index][1],
-                        "units": changes[index][2],
-                        "version": versions[index],
-                        "rule": "S-6",
-                    },
-                )
-                for index in sorted(published)
-            ],
-            now,
+    stopped = _stopped_skus(connection, by_sku)
+    regions = {
+        channel: channel_region(ctx, connection, channel)
+        for channel in sorted({channel for channel, _, _ in changes})
+    }
+    lanes: list[_Lane] = []
+    movements: dict[str, list[Movement]] = {}
+    pools: dict[str, ledger.LockedPool] = {}
+    for sku in sorted(by_sku):
+        sku_lanes = _locked_lanes(connection, sku, {changes[i][0] for i in by_sku[sku]})
+        buckets = (
+            {ELASTIC}
+            | {regions[channel] for channel in sku_lanes}
+            | {channel_bucket(channel) for channel in sku_lanes}
         )
+        free = {
+            bucket: units
+            for (_, bucket), units in _free_of(
+                connection, [(sku, bucket) for bucket in buckets]
+            ).items()
+        }
+        if sku in stopped:
+            _hold(connection, [changes[index] for index in by_sku[sku]])
+        for index in by_sku[sku]:
+            channel, _, units = changes[index]
+            units = 0 if sku in stopped else units
+            lane = sku_lanes[channel]
+            if _publish_step(lane, units, regions[channel], free):
+                published.append(index)
+            versions[index] = lane.version
+        movements[sku] = [
+            movement
+            for channel in sorted(sku_lanes)
+            for movement in _allot_movements(channel, ref, sku_lanes[channel].allotted)
+        ]
+        if movements[sku]:
+            _change_buckets(connection, {sku: movements[sku]})
+            pools.update(ledger.lock_pools(connection, [sku]))
+        lanes += sku_lanes.values()
+    ledger.append_locked(connection, now, pools, movements)
+    _write_lanes(connection, [lane for lane in lanes if lane.changes], now)
+    record_all(
+        connection,
+        [
+            ChannelQuantityChanged(
+                channel=changes[index][0],
+                sku=changes[index][1],
+                units=0 if changes[index][1] in stopped else changes[index][2],
+                version=versions[index],
+                rule="S-6",
+            )
+            for index in sorted(published)
+        ],
+        now,
+    )
     return versions
 
 
@@ -437,16 +455,15 @@ def apply_reconciliation(
             moved, movements = _cover(connection, sku, channel, region, exact - free, ref)
             shortfall = max(0, exact - free - moved)
             if shortfall:
-                record_event(
+                record(
                     connection,
-                    "ChannelOversellExposure",
-                    {
-                        "channel": channel,
-                        "sku": sku,
-                        "units": shortfall,
-                        "action": "lower_display",
-                        "rule": "S-1",
-                    },
+                    ChannelOversellExposure(
+                        channel=channel,
+                        sku=sku,
+                        units=shortfall,
+                        action="lower_display",
+                        rule="S-1",
+                    ),
                     now,
                 )
         connection.execute(
@@ -467,10 +484,34 @@ def apply_reconciliation(
         if movements:
             ledger.append(connection, sku, now, movements)
         if drift:
-            record_event(
+            record(
                 connection,
-                "ChannelDriftRepaired",
-                {"channel": channel, "sku": sku, "drift_units": drift, "rule": "S-6"},
+                ChannelDriftRepaired(channel=channel, sku=sku, drift_units=drift, rule="S-6"),
                 now,
             )
     return drift
+
+
+def _stopped_skus(connection: Connection, skus: Iterable[str]) -> set[str]:
+    """The SKUs held by the emergency stop (D-6)."""
+    return {
+        row.sku
+        for row in connection.execute(
+            select(stock_pools.c.sku).where(
+                stock_pools.c.sku.in_(sorted(skus)),
+                stock_pools.c.paused.is_(True),
+                stock_pools.c.pause_rule == EMERGENCY_STOP,
+            )
+        )
+    }
+
+
+def _hold(connection: Connection, changes: Sequence[tuple[str, str, int]]) -> None:
+    """Remember what was asked for a stopped SKU's listings (already locked by the caller),
+    to publish it when the stop is lifted."""
+    for channel, sku, units in changes:
+        connection.execute(
+            update(channel_listings)
+            .where(channel_listings.c.channel == channel, channel_listings.c.sku == sku)
+            .values(held_units=units)
+        )

@@ -24,9 +24,16 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from buzzstock.core.context import Context
 from buzzstock.core.db import reading
 from buzzstock.core.errors import DomainError
-from buzzstock.core.events import record_event
+from buzzstock.core.events import record
 from buzzstock.core.ids import new_id
 from buzzstock.stock import ledger
+from buzzstock.stock.events import (
+    ChannelCancelAfterShipment,
+    ChannelOrderNotConfirmed,
+    ChannelOrderUnknownSku,
+    ChannelOversellExposure,
+    ReservationCancelled,
+)
 from buzzstock.stock.model import Movement
 from buzzstock.stock.orders import confirm
 from buzzstock.stock.reservations import channel_region, release_units, unallocate
@@ -125,10 +132,11 @@ def book_order_lines(ctx: Context, channel: str, lines: Sequence[OrderLine]) -> 
             if inserted is not None:
                 if sku is None:
                     outcomes.append(LineOutcome(line, "unknown_sku"))
-                    record_event(
+                    record(
                         connection,
-                        "ChannelOrderUnknownSku",
-                        {"channel": channel, "order": line.order_id, "sku_ref": line.sku_ref},
+                        ChannelOrderUnknownSku(
+                            channel=channel, order=line.order_id, sku_ref=line.sku_ref
+                        ),
                         now,
                     )
                 elif line.status == "created":
@@ -202,10 +210,11 @@ def _apply_sku(
     for item in cancellations:
         row = item.reservation
         if row is None:
-            record_event(
+            record(
                 connection,
-                "ChannelCancelAfterShipment",
-                {"channel": channel, "order": item.line.order_id, "sku": sku, "rule": "S-4"},
+                ChannelCancelAfterShipment(
+                    channel=channel, order=item.line.order_id, sku=sku, rule="S-4"
+                ),
                 now,
             )
             outcomes.append(LineOutcome(item.line, "cancelled"))
@@ -221,16 +230,11 @@ def _apply_sku(
             movements += unallocate(connection, sku, order_id)
         exposure += row.quantity
         sold -= row.quantity
-        record_event(
+        record(
             connection,
-            "ReservationCancelled",
-            {
-                "reservation": row.id,
-                "order": order_id,
-                "sku": sku,
-                "channel": channel,
-                "units": row.quantity,
-            },
+            ReservationCancelled(
+                reservation=row.id, order=order_id, sku=sku, channel=channel, units=row.quantity
+            ),
             now,
         )
         outcomes.append(LineOutcome(item.line, "cancelled", row.id))
@@ -242,33 +246,31 @@ def _apply_sku(
                 .where(*_line_key(channel, line))
                 .values(status="flagged")
             )
-            record_event(
+            record(
                 connection,
-                "ChannelOversellExposure",
-                {
-                    "channel": channel,
-                    "sku": sku,
-                    "order": line.order_id,
-                    "units": line.quantity,
-                    "action": "cancel_on_channel",
-                    "rule": "S-1",
-                },
+                ChannelOversellExposure(
+                    channel=channel,
+                    sku=sku,
+                    order=line.order_id,
+                    units=line.quantity,
+                    action="cancel_on_channel",
+                    rule="S-1",
+                ),
                 now,
             )
             outcomes.append(LineOutcome(line, "flagged"))
             continue
         if line.quantity > exposure:
-            record_event(
+            record(
                 connection,
-                "ChannelOversellExposure",
-                {
-                    "channel": channel,
-                    "sku": sku,
-                    "order": line.order_id,
-                    "units": line.quantity - exposure,
-                    "action": "covered_from_pool",
-                    "rule": "S-1",
-                },
+                ChannelOversellExposure(
+                    channel=channel,
+                    sku=sku,
+                    order=line.order_id,
+                    units=line.quantity - exposure,
+                    action="covered_from_pool",
+                    rule="S-1",
+                ),
                 now,
             )
         exposure = max(0, exposure - line.quantity)
@@ -340,10 +342,11 @@ def confirm_channel_orders(ctx: Context, *, channel: str | None = None, limit: i
             confirm(ctx, reservation_id)
         except DomainError as error:
             with ctx.engine.begin() as connection:
-                record_event(
+                record(
                     connection,
-                    "ChannelOrderNotConfirmed",
-                    {"reservation": reservation_id, "detail": str(error), "rule": "S-7"},
+                    ChannelOrderNotConfirmed(
+                        reservation=reservation_id, detail=str(error), rule="S-7"
+                    ),
                     ctx.clock.now(),
                 )
             continue

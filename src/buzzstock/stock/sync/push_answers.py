@@ -15,8 +15,9 @@ from sqlalchemy import Connection, bindparam, insert, update
 
 from buzzstock.core.clock import as_utc
 from buzzstock.core.context import Context
-from buzzstock.core.events import record_event
+from buzzstock.core.events import record
 from buzzstock.core.ids import new_id
+from buzzstock.stock.events import ChannelPushRejected
 from buzzstock.stock.model import Movement
 from buzzstock.stock.reservations import channel_region
 from buzzstock.stock.store import channel_listings
@@ -290,10 +291,9 @@ def _apply_answer(
     elif outcome == "rejected":
         exposure = exposure_after_refusal(exposure, extra)
         values.update(failed_version=task.version, last_error=detail[:1000])
-        record_event(
+        record(
             connection,
-            "ChannelPushRejected",
-            {"channel": task.channel, "sku": task.sku, "detail": detail, "rule": "S-6"},
+            ChannelPushRejected(channel=task.channel, sku=task.sku, detail=detail, rule="S-6"),
             now,
         )
     else:
