@@ -69,7 +69,8 @@ def db_upgrade() -> None:
 
 @catalog_app.command("load")
 def catalog_load(path: Annotated[Path, typer.Argument(help="TOML or YAML catalogue file")]) -> None:
-    """Create or update regions, markets, warehouses, channels, SKUs and opening stock."""
+    """Create or update regions, markets, warehouses, channels, SKUs, suppliers, opening stock
+    and opening cash from one shop file (docs/quickstart.md)."""
     with open_store() as ctx:
         report = load_shop(ctx, read_shop_file(path))
     console.print(f"created: {report.created or 'nothing'}; updated: {report.updated or 'nothing'}")
@@ -80,6 +81,7 @@ def catalog_load(path: Annotated[Path, typer.Argument(help="TOML or YAML catalog
             f"opening stock skipped (already stocked, use the hub to change it): "
             f"{', '.join(report.skipped_stock)}"
         )
+    console.print(f"cash: {report.cash}")
 
 
 @keys_app.command("create")
@@ -135,12 +137,29 @@ def serve(
 
 @app.command()
 def worker(
-    processes: Annotated[int, typer.Option(min=1, max=32)] = 1,
-    poll_interval: Annotated[float, typer.Option(min=0.05)] = 1.0,
+    processes: Annotated[
+        int, typer.Option(min=1, max=32, help="worker processes (PostgreSQL shares the outbox)")
+    ] = 1,
+    poll_interval: Annotated[
+        float, typer.Option(min=0.05, help="seconds to wait when nothing is due")
+    ] = 1.0,
+    until_idle: Annotated[
+        bool,
+        typer.Option(
+            "--until-idle",
+            help="process every pending event and due job, then exit 0 (for scripts and checks)",
+        ),
+    ] = False,
 ) -> None:
-    """Deliver outbox events and release expired holds until stopped (Ctrl-C)."""
-    from buzzstock.api.server import run_workers
+    """Deliver outbox events to every capability and run the due jobs (expired holds, live-sale
+    rules, auto-executed orders whose undo window passed) until stopped (Ctrl-C or SIGTERM)."""
+    from buzzstock.worker import run_until_idle, run_workers
 
+    if until_idle:
+        with open_store() as ctx:
+            passes = run_until_idle(ctx)
+        console.print(f"nothing left to do after {passes} pass(es)")
+        return
     run_workers(processes, poll_interval)
 
 

@@ -1,7 +1,7 @@
 """The shop file: a seller's whole set-up in one TOML or YAML file (`buzzstock catalog load`).
 
-It spans capabilities (the catalogue's entries, the stock hub's opening stock), so it lives
-above them and uses each one's front door.
+It spans capabilities (the catalogue's entries, the stock hub's opening stock, decide's
+suppliers and cash), so it lives above them and uses each one's front door.
 """
 
 from __future__ import annotations
@@ -18,14 +18,18 @@ from buzzstock.catalog.model import Catalogue
 from buzzstock.catalog.service import upsert
 from buzzstock.core.context import Context
 from buzzstock.core.errors import InvalidInput
+from buzzstock.decide import service as decide
+from buzzstock.decide.service import CashEntry, SupplierEntry
 from buzzstock.stock import service as stock_service
 from buzzstock.stock.service import StockPlan, apply_stock_plan
 
 
 class ShopFile(Catalogue):
-    """The catalogue plus each new SKU's opening stock."""
+    """The catalogue plus each new SKU's opening stock, the suppliers and the opening cash."""
 
     stock: list[StockPlan] = Field(default_factory=list)
+    suppliers: list[SupplierEntry] = Field(default_factory=list)
+    cash: CashEntry | None = None
 
 
 def read_shop_file(path: Path) -> ShopFile:
@@ -60,6 +64,7 @@ class LoadReport:
     updated: dict[str, int] = field(default_factory=dict)
     stocked: list[str] = field(default_factory=list)
     skipped_stock: list[str] = field(default_factory=list)
+    cash: str = "not in the file"
 
 
 def load_shop(ctx: Context, shop: ShopFile) -> LoadReport:
@@ -87,4 +92,16 @@ def load_shop(ctx: Context, shop: ShopFile) -> LoadReport:
             continue
         apply_stock_plan(ctx, plan)
         report.stocked.append(plan.sku)
+    known = {supplier["code"] for supplier in decide.list_suppliers(ctx)}
+    for supplier in shop.suppliers:
+        decide.save_supplier(ctx, supplier.spec(ctx.clock.now()))
+        target = report.updated if supplier.code in known else report.created
+        target["suppliers"] = target.get("suppliers", 0) + 1
+    if shop.cash is not None:
+        opened = decide.set_opening_funds(ctx, shop.cash)
+        report.cash = (
+            f"opening funds {shop.cash.liquid_funds:,.2f} {shop.cash.currency.upper()}"
+            if opened
+            else "kept (already set; change it with `buzzstock decisions cash`)"
+        )
     return report

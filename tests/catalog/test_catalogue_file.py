@@ -10,6 +10,7 @@ from buzzstock.catalog.model import Channel, Warehouse
 from buzzstock.catalog.service import list_entries
 from buzzstock.core.context import Context
 from buzzstock.core.errors import InvalidInput
+from buzzstock.decide import service as decide
 from buzzstock.shop import load_shop, read_shop_file
 from buzzstock.stock.view import stock_view
 from tests.stock.test_pool_basics import demo_catalogue_path
@@ -79,3 +80,66 @@ def test_a_reference_to_nothing_is_refused_and_nothing_is_written(
     with pytest.raises(InvalidInput, match="unknown region 'MARS'"):
         load_shop(ctx, read_shop_file(path))
     assert list_entries(ctx, Warehouse) == []
+
+
+SUPPLIERS_AND_CASH = """
+[[suppliers]]
+code = "SZ-1"
+name = "Shenzhen one"
+tier = "cost"
+skus = ["MUG-1"]
+unit_cost = 7.5
+currency = "cny"
+lead_time_days = 12
+capacity = 800
+moq = 100
+material_ready_days = 2
+
+[cash]
+liquid_funds = 30000
+currency = "CNY"
+"""
+
+
+def test_d1_d5_suppliers_and_cash_come_from_the_shop_file_once(
+    ctx: Context, tmp_path: Path
+) -> None:
+    path = tmp_path / "shop.toml"
+    yaml_shop = read_shop_file(_write(tmp_path / "shop.yaml", YAML))
+    path.write_text(SUPPLIERS_AND_CASH, encoding="utf-8")
+    extra = read_shop_file(path)
+    shop = yaml_shop.model_copy(update={"suppliers": extra.suppliers, "cash": extra.cash})
+    report = load_shop(ctx, shop)
+    assert report.created["suppliers"] == 1
+    assert report.cash == "opening funds 30,000.00 CNY"
+    [supplier] = decide.list_suppliers(ctx)
+    assert (supplier["tier"], supplier["currency"], supplier["skus"]) == (
+        "cost_optimised",
+        "CNY",
+        ["MUG-1"],
+    )
+    assert supplier["lead_time_mode_days"] == 12 and supplier["moq"] == 100
+    assert supplier["material_ready_at"] is not None
+    assert set(supplier["freight"]) == {"air", "fast_sea", "sea"}
+    decide.set_liquid_funds(ctx, 12_000)
+    again = load_shop(ctx, shop)
+    assert again.updated["suppliers"] == 1
+    assert again.cash.startswith("kept")
+    assert decide.cash_overview(ctx)["liquid_funds"] == 12_000
+
+
+def test_every_platform_name_sellers_use_is_read_as_the_one_platform_list() -> None:
+    def platform(name: str) -> str:
+        return Channel(code="c", name="c", platform=name, market="US").platform.value
+
+    assert platform("youtube_shopping") == "google_merchant"
+    assert platform("Instagram") == "meta"
+    assert platform("custom") == "generic"
+    assert platform("tiktok_shop") == "tiktok_shop"
+    with pytest.raises(ValueError, match="unknown platform 'myspace'"):
+        platform("myspace")
+
+
+def _write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path

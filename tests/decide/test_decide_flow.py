@@ -22,21 +22,15 @@ from buzzstock.decide import (
     price_decisions,
     purchase_decisions,
     queue,
+    schedule,
 )
 from buzzstock.decide.proposal import ProposalAction
 from buzzstock.decide.settings import DecideSettings
 from buzzstock.decide.trend_handlers import on_trend_confirmed
+from buzzstock.listen.events import AttributeRequests, TrendDeclining
 from buzzstock.stock.view import stock_view
 
-from .conftest import SKU, Deliver
-
-HOT_AND_CLEAN = {
-    "sku": SKU,
-    "heat": 172.0,
-    "positive_share": 0.91,
-    "platforms": ["tiktok", "instagram"],
-    "validation_demand": 300,
-}
+from .conftest import SKU, Deliver, trend_alert, trend_confirmed
 
 
 def _events(ctx: Context, event_type: str) -> list[dict[str, Any]]:
@@ -101,28 +95,65 @@ def test_an_order_above_30_percent_of_funds_is_refused_and_nothing_changes(seede
     assert actions.act(seeded, decision["id"], ProposalAction.APPROVE)["status"] == "approved"
 
 
-def test_auto_execute_path_sends_an_explained_split_stage_one_order(
-    seeded: Context, deliver: Deliver
+def test_d6_auto_execute_schedules_an_explained_split_order_and_sends_it_after_the_undo_window(
+    seeded: Context, deliver: Deliver, clock: ManualClock
 ) -> None:
     cash_store.set_liquid_funds(seeded, 20_000)
-    deliver("TrendConfirmed", HOT_AND_CLEAN)
+    deliver(trend_confirmed(seeded))
     [decision] = _purchases(seeded)
-    assert (decision["route"], decision["status"]) == ("auto_execute", "sent")
+    assert (decision["route"], decision["status"]) == ("auto_execute", "scheduled")
+    assert decision["scheduled_for"] == (clock.now() + timedelta(minutes=15)).isoformat()
     assert _split(decision) == {"A": 100, "B": 50}
     rules = {reason["rule"] for reason in decision["reasons"]}
     assert {"D-2", "D-3", "D-4", "D-6"} <= rules
+    assert "15-minute undo window" in decision["explanation"][0]
     assert decision["inputs"]["heat"] == 172.0
-    assert {o["state"] for o in decision["purchase_orders"]} == {"sent"}
-    spares = {o["supplier"]: o["spare_units"] for o in decision["purchase_orders"]}
+    assert {o["state"] for o in decision["purchase_orders"]} == {"approved"}
+    assert cash_store.cash_overview(seeded)["liquid_funds"] == 20_000
+    clock.advance(timedelta(minutes=14))
+    assert schedule.send_due_decisions(seeded) == []
+    clock.advance(timedelta(minutes=1))
+    assert schedule.send_due_decisions(seeded) == [decision["id"]]
+    [sent] = _purchases(seeded)
+    assert sent["status"] == "sent"
+    assert {o["state"] for o in sent["purchase_orders"]} == {"sent"}
+    spares = {o["supplier"]: o["spare_units"] for o in sent["purchase_orders"]}
     assert spares == {"A": 3, "B": 2}
     assert cash_store.cash_overview(seeded)["liquid_funds"] == 20_000 - 1525 - 3 * 10 - 2 * 10.5
+    with pytest.raises(Conflict, match="cannot undo"):
+        actions.act(seeded, decision["id"], ProposalAction.UNDO)
+
+
+def test_d6_an_auto_executed_order_undone_within_its_window_is_never_sent(
+    seeded: Context, deliver: Deliver, clock: ManualClock
+) -> None:
+    cash_store.set_liquid_funds(seeded, 20_000)
+    deliver(trend_confirmed(seeded))
+    [decision] = _purchases(seeded)
+    undone = actions.act(seeded, decision["id"], ProposalAction.UNDO, note="not this week")
+    assert undone["status"] == "undone"
+    assert {o["state"] for o in undone["purchase_orders"]} == {"cancelled"}
+    clock.advance(timedelta(hours=1))
+    assert schedule.send_due_decisions(seeded) == []
+    assert _events(seeded, "PurchaseOrderSent") == []
+    assert cash_store.cash_overview(seeded)["committed_today"] == 0
+
+
+def test_d6_a_very_hot_trend_with_clear_sentiment_still_orders_its_test_batch(
+    seeded: Context, deliver: Deliver
+) -> None:
+    cash_store.set_liquid_funds(seeded, 20_000)
+    deliver(trend_confirmed(seeded, heat=260.0, positive_share=0.93))
+    [decision] = _purchases(seeded)
+    assert (decision["route"], decision["status"]) == ("auto_execute", "scheduled")
+    assert "very hot" in decision["explanation"][0]
 
 
 def test_human_review_path_queues_the_order_without_spending(
     seeded: Context, deliver: Deliver
 ) -> None:
     cash_store.set_liquid_funds(seeded, 20_000)
-    deliver("TrendConfirmed", {**HOT_AND_CLEAN, "heat": 230.0, "positive_share": 0.6})
+    deliver(trend_confirmed(seeded, heat=230.0, positive_share=0.6))
     [decision] = _purchases(seeded)
     assert (decision["route"], decision["status"]) == ("human_review", "proposed")
     assert "mixed sentiment" in decision["explanation"][0]
@@ -130,49 +161,32 @@ def test_human_review_path_queues_the_order_without_spending(
     assert cash_store.cash_overview(seeded)["liquid_funds"] == 20_000
 
 
-def test_new_category_and_authority_limit_go_to_review(seeded: Context, deliver: Deliver) -> None:
+def test_d6_new_category_and_authority_limit_go_to_review(
+    seeded: Context, deliver: Deliver
+) -> None:
     cash_store.set_liquid_funds(seeded, 20_000)
     seeded.section(DecideSettings).authority_limit = 1_000
-    deliver("TrendConfirmed", HOT_AND_CLEAN)
+    deliver(trend_confirmed(seeded))
     [decision] = _purchases(seeded)
     assert decision["route"] == "human_review"
     assert "above the authority limit" in decision["explanation"][0]
 
 
-def test_emergency_stop_pauses_related_proposals_and_orders(
+def test_d6_a_category_the_seller_marks_new_goes_to_procurement_review(
     seeded: Context, deliver: Deliver
 ) -> None:
     cash_store.set_liquid_funds(seeded, 20_000)
-    deliver("TrendConfirmed", {**HOT_AND_CLEAN, "heat": 230.0, "positive_share": 0.6})
-    deliver("CrisisRaised", {"sku": SKU, "level": 2, "reason": "a few complaints"})
-    assert _purchases(seeded)[0]["status"] == "proposed"
-    deliver("CrisisRaised", {"sku": SKU, "level": 3, "reason": "material safety"})
+    seeded.settings.categories = {"accessories": {"decide": {"new_category": True}}}
+    deliver(trend_confirmed(seeded))
     [decision] = _purchases(seeded)
-    assert decision["status"] == "paused"
-    assert all(o["paused"] for o in decision["purchase_orders"])
-    [stop] = queue.list_decisions(seeded, kind=queue.EMERGENCY)
-    assert stop["route"] == "emergency_stop" and "material safety" in stop["explanation"][0]
-    with pytest.raises(Conflict):
-        actions.act(seeded, decision["id"], ProposalAction.APPROVE)
-    resumed = actions.act(seeded, decision["id"], ProposalAction.RESUME)
-    assert resumed["status"] == "proposed"
-    assert not any(o["paused"] for o in resumed["purchase_orders"])
-
-
-def test_negative_event_on_the_trend_is_the_emergency_path(
-    seeded: Context, deliver: Deliver
-) -> None:
-    cash_store.set_liquid_funds(seeded, 20_000)
-    deliver("TrendConfirmed", {**HOT_AND_CLEAN, "negative_event": "battery recall"})
-    assert _purchases(seeded) == []
-    [stop] = queue.list_decisions(seeded, kind=queue.EMERGENCY)
-    assert "battery recall" in stop["explanation"][0]
+    assert decision["route"] == "human_review"
+    assert decision["explanation"][0] == "D-6: new product category: procurement review"
 
 
 def test_cash_cuts_the_stage_one_order_or_leaves_it_to_a_person(
     seeded: Context, deliver: Deliver
 ) -> None:
-    deliver("TrendConfirmed", HOT_AND_CLEAN)
+    deliver(trend_confirmed(seeded))
     [unfunded] = _purchases(seeded)
     assert unfunded["route"] == "human_review"
     assert any("liquid funds are not set" in line for line in unfunded["explanation"])
@@ -180,7 +194,7 @@ def test_cash_cuts_the_stage_one_order_or_leaves_it_to_a_person(
 
 def test_cash_limit_cuts_an_auto_order_to_what_fits(seeded: Context, deliver: Deliver) -> None:
     cash_store.set_liquid_funds(seeded, 5_000)
-    deliver("TrendConfirmed", HOT_AND_CLEAN)
+    deliver(trend_confirmed(seeded))
     [decision] = _purchases(seeded)
     assert decision["route"] == "auto_execute"
     assert decision["quantity"] == 142
@@ -190,11 +204,12 @@ def test_cash_limit_cuts_an_auto_order_to_what_fits(seeded: Context, deliver: De
 
 def test_handlers_are_idempotent_by_event_id(seeded: Context) -> None:
     cash_store.set_liquid_funds(seeded, 20_000)
-    event = Event("evt_repeat", "TrendConfirmed", dict(HOT_AND_CLEAN), seeded.clock.now())
+    trend = trend_confirmed(seeded)
+    event = Event("evt_repeat", trend.event_type, trend.to_payload(), seeded.clock.now())
     on_trend_confirmed(seeded, event)
     on_trend_confirmed(seeded, event)
     assert len(_purchases(seeded)) == 1
-    assert cash_store.cash_overview(seeded)["liquid_funds"] == 20_000 - 1576
+    assert cash_store.cash_overview(seeded)["committed_today"] == 1576
 
 
 def test_purchase_order_feeds_stock_in_transit_then_on_hand(
@@ -228,14 +243,25 @@ def test_purchase_order_feeds_stock_in_transit_then_on_hand(
 
 
 def test_decline_stops_unproduced_orders_and_proposes_a_markdown(
-    seeded: Context, deliver: Deliver
+    seeded: Context, deliver: Deliver, clock: ManualClock
 ) -> None:
     cash_store.set_liquid_funds(seeded, 20_000)
-    deliver("TrendConfirmed", HOT_AND_CLEAN)
+    deliver(trend_confirmed(seeded))
     [decision] = _purchases(seeded)
     by_supplier = {o["supplier"]: o["id"] for o in decision["purchase_orders"]}
+    clock.advance(timedelta(minutes=15))
+    schedule.send_due_decisions(seeded)
     orders.start_production(seeded, by_supplier["B"])
-    deliver("TrendDeclining", {"sku": SKU, "heat": 90.0, "declining_days": 3, "daily_units": 200})
+    deliver(
+        TrendDeclining(
+            sku=SKU,
+            at=clock.now(),
+            declining_days=3,
+            heat=90.0,
+            positive_share=0.8,
+            platforms=(),
+        )
+    )
     states = {o["supplier"]: o["state"] for o in orders.list_orders(seeded, sku=SKU)}
     assert states == {"A": "cancelled", "B": "in_production"}
     assert cash_store.cash_overview(seeded)["liquid_funds"] == 20_000 - 50 * 10.5 - 2 * 10.5
@@ -248,14 +274,14 @@ def test_decline_stops_unproduced_orders_and_proposes_a_markdown(
     approved = actions.act(seeded, markdown["id"], ProposalAction.APPROVE)
     assert approved["status"] == "approved"
     assert _events(seeded, "MarkdownPlanApproved")[0]["decision_id"] == markdown["id"]
-    deliver("TrendConfirmed", {**HOT_AND_CLEAN, "heat": 180.0})
+    deliver(trend_confirmed(seeded, heat=180.0))
     assert len(_purchases(seeded)) == 1
     assert "made to order" in queue.list_decisions(seeded, kind=queue.WATCH)[0]["explanation"][0]
 
 
 def test_price_follows_heat_with_approve_and_undo(seeded: Context, deliver: Deliver) -> None:
     cash_store.set_liquid_funds(seeded, 20_000)
-    deliver("TrendConfirmed", {**HOT_AND_CLEAN, "heat": 190.0})
+    deliver(trend_confirmed(seeded, heat=190.0, growth=0.5))
     [proposal] = queue.list_decisions(seeded, kind=queue.PRICE)
     assert proposal["price"] == pytest.approx(39.0 * 1.15, abs=0.01)
     assert _events(seeded, "PriceChanged") == []
@@ -267,13 +293,15 @@ def test_price_follows_heat_with_approve_and_undo(seeded: Context, deliver: Deli
     assert [(c["price"], c["reason"]) for c in changes] == [(44.85, "approved"), (39.0, "undone")]
 
 
-def test_heat_above_150_sends_each_supplier_one_prepare_notice(
+def test_d9_an_orange_alert_above_heat_150_sends_each_supplier_one_prepare_notice(
     seeded: Context, deliver: Deliver
 ) -> None:
-    deliver("TrendAlertRaised", {"product_id": SKU, "heat": 150.0, "positive_share": 0.9})
+    deliver(trend_alert(seeded, heat=150.0))
+    deliver(trend_alert(seeded, heat=170.0, tier="yellow"))
+    deliver(trend_alert(seeded, heat=170.0, fake_heat_probability=0.6))
     assert _events(seeded, "SupplierNotice") == []
-    deliver("TrendAlertRaised", {"product_id": SKU, "heat": 151.0, "platforms_rising": ["x"]})
-    deliver("TrendAlertRaised", {"product_id": SKU, "heat": 170.0})
+    deliver(trend_alert(seeded, heat=151.0))
+    deliver(trend_alert(seeded, heat=170.0, tier="red"))
     notices = _events(seeded, "SupplierNotice")
     assert sorted(n["supplier"] for n in notices) == ["A", "B"]
     assert notices[0]["rule"] == "D-9" and notices[0]["kind"] == "prepare_production"
@@ -281,9 +309,16 @@ def test_heat_above_150_sends_each_supplier_one_prepare_notice(
 
 
 def test_attribute_requests_are_counted_per_product(seeded: Context, deliver: Deliver) -> None:
-    deliver("AttributeRequests", {"sku": SKU, "requests": {"bigger size": 30, "eco material": 20}})
+    now = seeded.clock.now()
+    asked = {"bigger size": 30, "eco material": 20}
+    deliver(AttributeRequests(sku=SKU, at=now, requests=asked, totals=asked))
     deliver(
-        "AttributeRequests", {"sku": SKU, "requests": [{"attribute": "bigger size", "count": 6}]}
+        AttributeRequests(
+            sku=SKU,
+            at=now,
+            requests={"bigger size": 6},
+            totals={"bigger size": 36, "eco material": 20},
+        )
     )
     totals = portal.attribute_request_totals(seeded, [SKU])[SKU]
     assert totals == [

@@ -10,11 +10,16 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from buzzstock.cli import app
+from buzzstock.core.clock import ManualClock
 from buzzstock.core.context import Context
 from buzzstock.core.handler_registry import unregister_handler
 from buzzstock.decide import cash_store, purchase_decisions, queue
 from buzzstock.decide.handlers import HANDLERS
+from buzzstock.demo.crisis_stage import run_crisis_stage
 from buzzstock.demo.decide_stage import run_decide_stage
+from buzzstock.demo.listen_stage import run_listen_stage
+from buzzstock.demo.run import catalogue_path
+from buzzstock.shop import load_shop, read_shop_file
 from buzzstock.stock.view import stock_view
 
 from .conftest import SKU
@@ -27,16 +32,35 @@ def global_handlers() -> Iterator[None]:
         unregister_handler(name)
 
 
-def test_demo_stage_turns_a_trend_into_received_stock(shop: Context, global_handlers: None) -> None:
+def test_demo_story_from_buzz_to_an_auto_order_received_and_a_crisis_stop(
+    ctx: Context, clock: ManualClock, global_handlers: None
+) -> None:
+    """The demo after its live sale: buzz in, the worker confirms the trend, decide schedules
+    the stage-1 order (D-6), it is sent after its undo window, shipped and received; a level-3
+    crisis stops the SKU everywhere until the seller lifts it."""
+    load_shop(ctx, read_shop_file(catalogue_path()))
     console = Console(record=True, width=160)
-    summary = run_decide_stage(console, shop)
-    assert summary["route"] == "auto_execute"
+    run_listen_stage(console, ctx)
+    [decision] = queue.list_decisions(ctx, sku=SKU, kind=queue.PURCHASE)
+    assert (decision["route"], decision["status"]) == ("auto_execute", "scheduled")
+
+    summary = run_decide_stage(console, ctx, clock)
+
+    assert (summary["route"], summary["status"]) == ("auto_execute", "sent")
     assert {order["supplier"] for order in summary["orders"]} == {"SZ-A", "DG-B"}
-    assert summary["in_transit_after_shipping"] == summary["received_units"] == 150
-    assert summary["on_hand_after"] == summary["on_hand_before"] + 150
-    assert stock_view(shop, SKU)["in_transit"] == 0
+    assert summary["in_transit_after_shipping"] == summary["received_units"] == 100
+    assert summary["on_hand_after"] == summary["on_hand_before"] + 100
+    assert stock_view(ctx, SKU)["in_transit"] == 0
     assert any(line.startswith("D-2:") for line in summary["explanation"])
-    assert "stage-1 order" in console.export_text()
+    text = console.export_text()
+    assert "route auto_execute, status scheduled" in text and "15-minute undo window" in text
+
+    crisis = run_crisis_stage(console, ctx, ["tiktok-us", "amazon-eu", "shopee-th"])
+
+    assert set(crisis["stopped"].values()) == {0} and all(crisis["listed"].values())
+    assert crisis["lifted"] == crisis["listed"]
+    assert crisis["refused"].startswith("refused [D-6]")
+    assert crisis["after_lift"].startswith("accepted")
 
 
 def test_decisions_command_lists_and_approves(

@@ -3,7 +3,9 @@ stages 2 and 3 driven by sales and heat, and every trend order's spares and QC p
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
+from itertools import count
 from typing import Any
 
 import pytest
@@ -16,20 +18,23 @@ from buzzstock.core.auth import create_key
 from buzzstock.core.clock import ManualClock
 from buzzstock.core.context import Context
 from buzzstock.core.db import reading
-from buzzstock.decide import cash_store, orders, queue, replenish
+from buzzstock.decide import cash_store, orders, queue, replenish, schedule
 from buzzstock.decide.ladder import Freight
 from buzzstock.decide.registry import FreightTerms, SupplierSpec, save_supplier
 from buzzstock.decide.suppliers import Grade, Tier
+from buzzstock.stock import service as stock
 
-from .conftest import SKU, Deliver
+from .conftest import SKU, Deliver, trend_alert, trend_confirmed
 
 MUG = "GLOW-MUG"
-TREND = {
-    "heat": 172.0,
-    "positive_share": 0.91,
-    "platforms": ["tiktok", "instagram"],
-    "validation_demand": 300,
-}
+BUYERS = count()
+
+
+def sell(ctx: Context, dispatch: Callable[[], None], units: int) -> None:
+    """A buyer orders ``units`` through the hub; decide hears the ``OrderConfirmed``."""
+    held = stock.reserve(ctx, SKU, units, "tiktok-us", f"buyer-{next(BUYERS)}")
+    stock.confirm(ctx, held.id)
+    dispatch()
 
 
 def _supplier(ctx: Context, code: str, sku: str, freight: dict[Freight, FreightTerms]) -> None:
@@ -90,13 +95,13 @@ def test_each_category_sizes_stage_one_with_its_own_policy(
     seeded.settings.categories["accessories"] = {"decide": {"policy": "optimised"}}
     create(seeded, Sku(code=MUG, name="Glow mug", category="kitchen", base_price=25.0))
     _supplier(seeded, "G", MUG, {Freight.AIR: FreightTerms(cost_per_unit=1.0, transit_days=1)})
-    forecast = {"daily_demand": 12, "daily_demand_std": 4}
-    deliver("TrendConfirmed", {"sku": SKU, **TREND, **forecast})
-    deliver("TrendConfirmed", {"sku": MUG, **TREND, **forecast})
+    deliver(trend_confirmed(seeded, validation_demand=84))
+    deliver(trend_confirmed(seeded, sku=MUG))
 
     [optimised] = _purchases(seeded, SKU)
-    # N(12·10, 4·√10) over the fast tier's 10 days, cost 10, price 39: critical ratio 29/39.
-    assert optimised["quantity"] == 128
+    # 84 pre-orders in the 7-day validation period: 12 a day, N(12·10, √12·√10) over the fast
+    # tier's 10 days; cost 10, price 39: critical ratio 29/39, z = 0.655.
+    assert optimised["quantity"] == 127
     assert optimised["inputs"]["policy"] == "optimised"
     text = "\n".join(optimised["explanation"])
     assert "D-4: optimised policy sizes the stage-1 order" in text
@@ -116,23 +121,25 @@ def test_optimised_policy_without_a_forecast_falls_back_to_the_stage_one_minimum
     seeded: Context, deliver: Deliver
 ) -> None:
     seeded.settings.categories["accessories"] = {"decide": {"policy": "optimised"}}
-    deliver("TrendConfirmed", {"sku": SKU, **TREND, "validation_demand": None})
+    deliver(trend_confirmed(seeded, validation_demand=None))
     [decision] = _purchases(seeded)
     assert decision["quantity"] == 100
-    assert any(
-        "no demand forecast or validation demand" in line for line in decision["explanation"]
-    )
+    assert any("no validation demand" in line for line in decision["explanation"])
 
 
 # --- D-3 stage 2: the first batch sells out in under 72 h ------------------------------------
 
 
-def _receive_first_batch(ctx: Context, deliver: Deliver, clock: ManualClock) -> dict[str, Any]:
+def _receive_first_batch(
+    ctx: Context, deliver: Deliver, dispatch: Callable[[], None], clock: ManualClock
+) -> dict[str, Any]:
     cash_store.set_liquid_funds(ctx, 20_000)
-    deliver("TrendConfirmed", {"sku": SKU, **TREND})
+    deliver(trend_confirmed(ctx))
+    clock.advance(timedelta(minutes=15))
+    schedule.send_due_decisions(ctx)
     [first] = _purchases(ctx)
     assert first["status"] == "sent" and first["quantity"] == 150
-    deliver("OrderConfirmed", {"sku": SKU, "units": 150})
+    sell(ctx, dispatch, 150)
     assert _stage(ctx) == "test_order"
     clock.advance(timedelta(hours=1))
     for order in first["purchase_orders"]:
@@ -144,15 +151,15 @@ def _receive_first_batch(ctx: Context, deliver: Deliver, clock: ManualClock) -> 
 
 
 def test_first_batch_sold_out_in_71_hours_proposes_stage_two_by_air_and_fast_sea(
-    seeded: Context, deliver: Deliver, clock: ManualClock
+    seeded: Context, deliver: Deliver, dispatch: Callable[[], None], clock: ManualClock
 ) -> None:
     _sea_supplier(seeded)
-    first = _receive_first_batch(seeded, deliver, clock)
+    first = _receive_first_batch(seeded, deliver, dispatch, clock)
     clock.advance(timedelta(hours=40))
-    deliver("OrderConfirmed", {"sku": SKU, "units": 100})
+    sell(seeded, dispatch, 100)
     assert len(_purchases(seeded)) == 1
     clock.advance(timedelta(hours=31))
-    deliver("OrderConfirmed", {"sku": SKU, "units": 50})
+    sell(seeded, dispatch, 50)
 
     stage_two = next(d for d in _purchases(seeded) if d["id"] != first["id"])
     assert (stage_two["route"], stage_two["status"]) == ("human_review", "proposed")
@@ -162,18 +169,18 @@ def test_first_batch_sold_out_in_71_hours_proposes_stage_two_by_air_and_fast_sea
     assert "first batch sold out in 71 h < 72 h: stage 2 adds 500 units" in text
     assert "D-10: 3% spare units" in text
     assert _stage(seeded) == "scale_up"
-    deliver("OrderConfirmed", {"sku": SKU, "units": 10})
+    sell(seeded, dispatch, 10)
     assert len(_purchases(seeded)) == 2
 
 
 def test_first_batch_sold_out_in_73_hours_gets_no_stage_two(
-    seeded: Context, deliver: Deliver, clock: ManualClock
+    seeded: Context, deliver: Deliver, dispatch: Callable[[], None], clock: ManualClock
 ) -> None:
     _sea_supplier(seeded)
-    _receive_first_batch(seeded, deliver, clock)
+    _receive_first_batch(seeded, deliver, dispatch, clock)
     clock.advance(timedelta(hours=73))
-    deliver("OrderConfirmed", {"sku": SKU, "units": 150})
-    deliver("OrderConfirmed", {"sku": SKU, "units": 5})
+    sell(seeded, dispatch, 150)
+    sell(seeded, dispatch, 5)
 
     assert len(_purchases(seeded)) == 1
     assert _stage(seeded) == "test_order"
@@ -191,16 +198,21 @@ def test_first_batch_sold_out_in_73_hours_gets_no_stage_two(
 
 @pytest.mark.parametrize(("days", "proposed"), [(13, False), (14, True)])
 def test_heat_held_14_days_proposes_safety_stock_by_sea(
-    seeded: Context, deliver: Deliver, clock: ManualClock, days: int, proposed: bool
+    seeded: Context,
+    deliver: Deliver,
+    dispatch: Callable[[], None],
+    clock: ManualClock,
+    days: int,
+    proposed: bool,
 ) -> None:
     _sea_supplier(seeded)
     cash_store.set_liquid_funds(seeded, 20_000)
-    deliver("TrendConfirmed", {"sku": SKU, **TREND})
-    deliver("OrderConfirmed", {"sku": SKU, "units": 5})
+    deliver(trend_confirmed(seeded))
+    sell(seeded, dispatch, 5)
     for _ in range(days):
         clock.advance(timedelta(days=1))
-        deliver("TrendAlertRaised", {"sku": SKU, "heat": 165.0})
-        deliver("OrderConfirmed", {"sku": SKU, "units": 5})
+        deliver(trend_alert(seeded, heat=165.0))
+        sell(seeded, dispatch, 5)
 
     purchases = _purchases(seeded)
     if not proposed:
@@ -219,15 +231,15 @@ def test_heat_held_14_days_proposes_safety_stock_by_sea(
 
 
 def test_heat_held_without_lasting_sales_orders_nothing_by_sea(
-    seeded: Context, deliver: Deliver, clock: ManualClock
+    seeded: Context, deliver: Deliver, dispatch: Callable[[], None], clock: ManualClock
 ) -> None:
     _sea_supplier(seeded)
     cash_store.set_liquid_funds(seeded, 20_000)
-    deliver("TrendConfirmed", {"sku": SKU, **TREND})
+    deliver(trend_confirmed(seeded))
     for _ in range(14):
         clock.advance(timedelta(days=1))
-        deliver("TrendAlertRaised", {"sku": SKU, "heat": 165.0})
-    deliver("OrderConfirmed", {"sku": SKU, "units": 5})
+        deliver(trend_alert(seeded, heat=165.0))
+    sell(seeded, dispatch, 5)
     assert len(_purchases(seeded)) == 1
     assert _stage(seeded) == "test_order"
 
@@ -238,7 +250,7 @@ def test_heat_held_without_lasting_sales_orders_nothing_by_sea(
 def test_trend_orders_carry_spares_and_triple_qc_in_the_api(
     seeded: Context, deliver: Deliver
 ) -> None:
-    deliver("TrendConfirmed", {"sku": SKU, **TREND})
+    deliver(trend_confirmed(seeded))
     [decision] = _purchases(seeded)
     line = next(text for text in decision["explanation"] if text.startswith("D-10"))
     assert "made on top of the order: 5 units" in line

@@ -40,24 +40,24 @@ def test_seed_path_human_review_for_a_new_category() -> None:
     assert "new product category" in decision.reasons[0].text
 
 
-def test_seed_path_emergency_stop_wins_over_everything() -> None:
-    signal = TrendSignal(175, 0.95, True, negative_event="material safety report")
-    decision = route_decision(signal, 100)
-    assert decision.route is Route.EMERGENCY_STOP
-    assert "material safety report" in decision.reasons[0].text
-
-
 @pytest.mark.parametrize(
     ("heat", "route"),
     [
         (149.9, Route.NO_ACTION),
         (150, Route.AUTO_EXECUTE),
         (200, Route.AUTO_EXECUTE),
-        (200.1, Route.HUMAN_REVIEW),
+        (200.1, Route.AUTO_EXECUTE),
     ],
 )
-def test_auto_band_edges(heat: float, route: Route) -> None:
+def test_d6_auto_band_edges_with_clear_sentiment(heat: float, route: Route) -> None:
     assert _route(TrendSignal(heat, 0.90, True)) is route
+
+
+@pytest.mark.parametrize(("heat", "why"), [(200, "needs approval"), (200.1, "mixed sentiment")])
+def test_d6_mixed_sentiment_goes_to_review_and_above_200_says_why(heat: float, why: str) -> None:
+    decision = route_decision(TrendSignal(heat, 0.70, True), 1_000)
+    assert decision.route is Route.HUMAN_REVIEW
+    assert why in decision.reasons[0].text
 
 
 @pytest.mark.parametrize(

@@ -19,10 +19,10 @@ from buzzstock.decide.settings import DecideSettings
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "decide.md"
 
 
-def test_auto_executed_order_starts_approved_and_can_be_undone_before_sending() -> None:
+def test_d6_auto_executed_order_starts_scheduled_and_can_be_undone_before_sending() -> None:
     decision = route_decision(TrendSignal(175, 0.9, True), order_cash=1_500)
     proposal = new_proposal("P-1", decision.route, decision.reasons, quantity=150)
-    assert proposal.status is ProposalStatus.APPROVED
+    assert proposal.status is ProposalStatus.SCHEDULED
     undone = apply_action(proposal, ProposalAction.UNDO, note="supplier changed terms")
     assert undone.status is ProposalStatus.UNDONE
     assert str(undone.reasons[-1]) == "D-6: undo by a person: supplier changed terms"
@@ -67,9 +67,11 @@ def test_emergency_stop_pauses_and_a_person_resumes_or_rejects() -> None:
 def test_a_proposal_needs_an_explanation_and_a_route_that_proposes() -> None:
     with pytest.raises(InvalidInput, match="explanation"):
         new_proposal("P-5", Route.HUMAN_REVIEW, ())
-    stop = route_decision(TrendSignal(175, 0.9, True, negative_event="recall"), 100)
+    watch = route_decision(TrendSignal(120, 0.9, True), 100)
     with pytest.raises(InvalidInput):
-        new_proposal("P-6", stop.route, stop.reasons)
+        new_proposal("P-6", watch.route, watch.reasons)
+    with pytest.raises(InvalidInput):
+        new_proposal("P-7", Route.EMERGENCY_STOP, watch.reasons)
 
 
 def test_docs_explain_every_setting_and_rule() -> None:

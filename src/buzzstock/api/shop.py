@@ -23,4 +23,5 @@ def put_shop(body: ShopFile, ctx: Ctx, caller: Caller) -> dict[str, Any]:
         "updated": report.updated,
         "stocked": report.stocked,
         "skipped_stock": report.skipped_stock,
+        "cash": report.cash,
     }

@@ -18,6 +18,30 @@ class SystemClock:
         return datetime.now(UTC)
 
 
+class AdvancingClock(Clock, Protocol):
+    """A clock that can be moved forward (the demo, tests, the backtest)."""
+
+    def advance(self, delta: timedelta) -> datetime: ...
+
+
+class ShiftedClock:
+    """The wall clock moved forward on request: a demo skips waiting (an undo window, a
+    delivery) while everything else keeps running in real time."""
+
+    def __init__(self) -> None:
+        self._offset = timedelta(0)
+        self._lock = threading.Lock()
+
+    def now(self) -> datetime:
+        with self._lock:
+            return datetime.now(UTC) + self._offset
+
+    def advance(self, delta: timedelta) -> datetime:
+        with self._lock:
+            self._offset += delta
+        return self.now()
+
+
 class ManualClock:
     """A clock that only moves when told to: for tests, the simulator and the backtest."""
 

@@ -179,13 +179,36 @@ class Dispatcher:
 
     # One pass -------------------------------------------------------------------------------
 
-    def run_once(self) -> DispatchStats:
-        """Fan out new events, claim due deliveries, deliver them and record the outcomes."""
+    def run_once(self, stop: StopSignal | None = None) -> DispatchStats:
+        """Fan out new events, claim due deliveries, deliver them and record the outcomes.
+
+        When ``stop`` is set during the pass, the deliveries not yet started are handed back
+        (pending again at once) instead of waiting for their lease to expire.
+        """
         stats = self.fan_out()
         claimed = self.claim(stats)
-        for delivery in claimed:
+        for index, delivery in enumerate(claimed):
+            if stop is not None and stop.is_set():
+                self.hand_back(claimed[index:])
+                break
             self.complete(delivery, self.deliver(delivery), stats)
         return stats
+
+    def hand_back(self, deliveries: list[ClaimedDelivery]) -> None:
+        """Give up the leases of claimed deliveries that were not started: due again now."""
+        table = outbox_deliveries.c
+        now = as_utc(self.ctx.clock.now())
+        with self.ctx.engine.begin() as connection:
+            for delivery in deliveries:
+                connection.execute(
+                    update(outbox_deliveries)
+                    .where(
+                        table.id == delivery.delivery_id,
+                        table.state == IN_FLIGHT,
+                        table.next_attempt_at == delivery.lease_until,
+                    )
+                    .values(state=PENDING, next_attempt_at=now)
+                )
 
     def run_until_idle(self, max_passes: int = 100) -> DispatchStats:
         """Run passes until one finds nothing due (or ``max_passes``); returns the summed stats.
@@ -208,7 +231,7 @@ class Dispatcher:
         """
         while not stop_event.is_set():
             try:
-                stats = self.run_once()
+                stats = self.run_once(stop_event)
             except DBAPIError:
                 logger.exception("outbox pass failed; retrying in %.1f s", poll_interval)
                 stop_event.wait(poll_interval)

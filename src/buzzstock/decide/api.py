@@ -21,6 +21,7 @@ from buzzstock.decide import (
     purchase_decisions,
     queue,
     registry,
+    stops,
 )
 from buzzstock.decide.ladder import Freight
 from buzzstock.decide.proposal import ProposalAction
@@ -173,6 +174,44 @@ def act_on_decision(
         price=request.price,
         note=request.note,
     )
+
+
+# --- emergency stop (D-6) ---------------------------------------------------------------------
+
+
+class StopRequest(Body):
+    sku: str = Field(min_length=1, max_length=80)
+    reason: str = Field(min_length=1, max_length=1000)
+
+
+class LiftRequest(Body):
+    reason: str = Field("lifted by a person", min_length=1, max_length=1000)
+
+
+@router.get("/stops")
+def list_stops(
+    ctx: Ctx, caller: Caller, include_lifted: bool = Query(False)
+) -> list[dict[str, Any]]:
+    """D-6: the SKUs under an emergency stop (``include_lifted`` adds the stops lifted)."""
+    caller.require(*STAFF)
+    return stops.list_stops(ctx, active_only=not include_lifted)
+
+
+@router.post("/stops", status_code=status.HTTP_201_CREATED)
+def raise_stop(body: StopRequest, ctx: Ctx, caller: Caller) -> dict[str, Any]:
+    """D-6: stop a SKU: related replenishment paused, reservations refused, 0 on every channel."""
+    caller.require(*STAFF)
+    return stops.raise_stop(ctx, body.sku, body.reason, by=f"{caller.role} key {caller.name!r}")
+
+
+@router.post("/stops/{sku}/lift")
+def lift_stop(
+    sku: str, ctx: Ctx, caller: Caller, body: LiftRequest | None = None
+) -> dict[str, Any]:
+    """D-6: lift a SKU's emergency stop: what it paused resumes, the channels show stock."""
+    caller.require(*STAFF)
+    request = body or LiftRequest()
+    return stops.lift_stop(ctx, sku, request.reason, by=f"{caller.role} key {caller.name!r}")
 
 
 # --- purchase orders --------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Connection, func, insert, select, update
 
 from buzzstock.core.clock import as_utc
@@ -54,6 +55,25 @@ def set_liquid_funds(ctx: Context, amount: float, currency: str = "CNY") -> dict
             change = amount - row.liquid_funds
         _movement(connection, now, "set", change, amount, None, "liquid funds set by the seller")
     return cash_overview(ctx)
+
+
+class CashEntry(BaseModel):
+    """D-5: the seller's opening liquid funds, as a shop file gives them (``[cash]``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    liquid_funds: float = Field(ge=0, le=1e12)
+    currency: str = Field("CNY", pattern=r"^[A-Za-z]{3}$")
+
+
+def set_opening_funds(ctx: Context, cash: CashEntry) -> bool:
+    """D-5: the opening funds of a new shop; False (nothing changed) once funds are set, since
+    payments move them from then on (``buzzstock decisions cash`` sets them again)."""
+    with reading(ctx.engine) as connection:
+        if account(connection) is not None:
+            return False
+    set_liquid_funds(ctx, cash.liquid_funds, cash.currency)
+    return True
 
 
 def account(connection: Connection, *, lock: bool = False) -> Any:

@@ -16,7 +16,7 @@ from rich.table import Table
 from buzzstock.core.cli import load_configured_settings
 from buzzstock.core.context import Context, open_context
 from buzzstock.core.errors import DomainError, InvalidInput
-from buzzstock.decide import actions, cash_store, queue
+from buzzstock.decide import actions, cash_store, queue, stops
 from buzzstock.decide.proposal import ProposalAction
 from buzzstock.decide.quantity import Demand, DemandKind, MismatchCosts, newsvendor
 from buzzstock.decide.settings import DecideSettings
@@ -217,14 +217,21 @@ def decisions_queue(
     typer_context: typer.Context,
     status: Annotated[str | None, typer.Option(help="only this status, e.g. proposed")] = None,
     sku: Annotated[str | None, typer.Option(help="only this SKU")] = None,
-    limit: Annotated[int, typer.Option(min=1, max=1000)] = 50,
+    kind: Annotated[
+        str | None,
+        typer.Option(
+            help="only this kind: purchase_order, price, markdown, watch, emergency_stop, exit "
+            "or supplier_notice"
+        ),
+    ] = None,
+    limit: Annotated[int, typer.Option(min=1, max=1000, help="newest decisions shown")] = 50,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """Show the queue: every decision with its route, state and explanation."""
     if typer_context.invoked_subcommand is not None:
         return
     with _store() as ctx:
-        found = queue.list_decisions(ctx, status=status, sku=sku, limit=limit)
+        found = queue.list_decisions(ctx, status=status, sku=sku, kind=kind, limit=limit)
     if as_json:
         typer.echo(json.dumps(found, indent=2))
         return
@@ -272,8 +279,59 @@ def decisions_reject(
 def decisions_undo(
     decision_id: str, note: Annotated[str, typer.Option(help="why, kept with the decision")] = ""
 ) -> None:
-    """Undo an approved decision before it is sent."""
+    """Undo an approved or scheduled (auto-executed) decision before it is sent."""
     _act(decision_id, ProposalAction.UNDO, note)
+
+
+@decisions_app.command("stop")
+def decisions_stop(
+    sku: Annotated[str, typer.Argument(help="the SKU to stop")],
+    reason: Annotated[str, typer.Option(help="why, for the log (e.g. 'battery overheats')")],
+) -> None:
+    """D-6 emergency stop: pause all related replenishment and stop selling the SKU on every
+    channel (reservations refused, 0 shown) until `buzzstock decisions resume SKU`."""
+    with _store() as ctx:
+        stop = stops.raise_stop(ctx, sku, reason, by="a person (CLI)")
+    Console().print(f"{sku} stopped (D-6): {stop['reason']}", highlight=False)
+
+
+@decisions_app.command("resume")
+def decisions_resume(
+    sku: Annotated[str, typer.Argument(help="the stopped SKU")],
+    reason: Annotated[str, typer.Option(help="why it is safe again, for the log")] = (
+        "lifted by a person"
+    ),
+) -> None:
+    """Lift the D-6 emergency stop: paused orders resume, the channels show stock again."""
+    with _store() as ctx:
+        stops.lift_stop(ctx, sku, reason, by="a person (CLI)")
+    Console().print(f"{sku}: emergency stop lifted", highlight=False)
+
+
+@decisions_app.command("stops")
+def decisions_stops(
+    every: Annotated[bool, typer.Option("--all", help="also stops already lifted")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """The SKUs under a D-6 emergency stop."""
+    with _store() as ctx:
+        found = stops.list_stops(ctx, active_only=not every)
+    if as_json:
+        typer.echo(json.dumps(found, indent=2))
+        return
+    table = Table(title="emergency stops (D-6)")
+    for column in ("sku", "active", "reason", "raised by", "raised at", "lifted at"):
+        table.add_column(column, overflow="fold")
+    for stop in found:
+        table.add_row(
+            stop["sku"],
+            "yes" if stop["active"] else "",
+            stop["reason"],
+            stop["raised_by"],
+            stop["raised_at"],
+            stop["lifted_at"] or "",
+        )
+    Console().print(table)
 
 
 @decisions_app.command("send")

@@ -1,51 +1,47 @@
-"""D-6/D-8: a declining trend exits (open orders stopped, made to order, a markdown ladder
-proposed) and an emergency stop pauses everything related (``TrendDeclining``,
-``CrisisRaised``, ``EmergencyStop``).
-"""
+"""D-8: a declining trend exits: open orders stopped, made to order, a markdown ladder proposed
+(listen's ``TrendDeclining``)."""
 
 from __future__ import annotations
 
 import math
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import Connection, select
 
 from buzzstock.core.context import Context
+from buzzstock.core.db import reading
 from buzzstock.core.errors import NotFound
 from buzzstock.core.events import Event
 from buzzstock.decide import actions, orders, portal, queue
 from buzzstock.decide.exit import OpenOrder, OrderStage, PriceResponse, exit_orders, plan_markdown
 from buzzstock.decide.explain import Reason
-from buzzstock.decide.handler_support import (
-    catalogue_entry,
-    claim_event,
-    number_field,
-    sku_of,
-)
+from buzzstock.decide.handler_support import catalogue_entry, claim_event
 from buzzstock.decide.ladder import LadderStage
 from buzzstock.decide.matrix import Route
 from buzzstock.decide.proposal import ProposalAction, ProposalStatus
+from buzzstock.decide.replenish import sales
 from buzzstock.decide.settings import DecideSettings
 from buzzstock.decide.store import decisions
+from buzzstock.listen.events import TrendDeclining
 from buzzstock.stock.service import stock_view
 
 
 def on_trend_declining(ctx: Context, event: Event) -> None:
     """D-8: stop orders not yet produced, switch to make-to-order, propose a markdown ladder."""
-    payload = event.payload
-    sku = sku_of(payload)
+    declining = TrendDeclining.from_payload(event.payload)
+    sku = declining.sku
     entry = catalogue_entry(ctx, sku)
-    if entry is None or sku is None:
+    if entry is None:
         return
     settings = ctx.section(DecideSettings, category=str(entry["category"]))
     now = ctx.clock.now()
-    markdown = _markdown_inputs(ctx, settings, sku, float(entry["base_price"]), payload)
+    markdown = _markdown_inputs(ctx, settings, sku, float(entry["base_price"]))
+    heat = declining.heat
     with ctx.engine.begin() as connection:
         if not claim_event(connection, event, "trend_declining", now):
             return
-        heat = number_field(payload, "heat")
-        if heat is not None:
-            portal.record_heat(connection, sku, event.occurred_at, heat, "TrendDeclining")
+        portal.record_heat(connection, sku, event.occurred_at, heat, "TrendDeclining")
         _withdraw_open_purchases(connection, ctx, sku)
         rows = orders.open_rows(
             connection,
@@ -63,7 +59,7 @@ def on_trend_declining(ctx: Context, event: Event) -> None:
             route=Route.AUTO_EXECUTE,
             status=ProposalStatus.RECORDED,
             reasons=plan.reasons,
-            inputs={"heat": heat, "declining_days": payload.get("declining_days")},
+            inputs={"heat": heat, "declining_days": declining.declining_days},
             result={"cancelled_orders": list(plan.stop), "kept_orders": list(plan.keep)},
             now=now,
             source_event_id=event.event_id,
@@ -100,22 +96,22 @@ def _withdraw_open_purchases(connection: Connection, ctx: Context, sku: str) -> 
 
 
 def _markdown_inputs(
-    ctx: Context,
-    settings: DecideSettings,
-    sku: str,
-    base_price: float,
-    payload: dict[str, Any],
+    ctx: Context, settings: DecideSettings, sku: str, base_price: float
 ) -> tuple[dict[str, Any], tuple[Reason, ...]] | None:
-    """D-8: the markdown ladder for the stock on hand, from the price-demand model."""
+    """D-8: the markdown ladder for the stock on hand, from the price-demand model and the
+    units the hub sold over the last week."""
     try:
         on_hand = int(stock_view(ctx, sku)["on_hand"])
     except NotFound:
         return None
     if on_hand <= 0:
         return None
-    daily = number_field(payload, "daily_units")
-    assumed = daily is None or daily <= 0
-    if daily is None or daily <= 0:
+    week = timedelta(days=7)
+    with reading(ctx.engine) as connection:
+        sold = sum(units for _, units in sales(connection, sku, ctx.clock.now() - week))
+    daily = sold / week.days
+    assumed = daily <= 0
+    if assumed:
         daily = on_hand / settings.markdown_days
     sensitivity = settings.markdown_price_elasticity / base_price
     response = PriceResponse(
@@ -128,7 +124,7 @@ def _markdown_inputs(
         reasons.append(
             Reason(
                 "D-8",
-                f"no recent sales rate given: assumed {daily:.1f} units a day at the base price "
+                f"no sales in the last 7 days: assumed {daily:.1f} units a day at the base price "
                 "(the stock over the ladder's days); re-plan with your sales",
                 {"assumed_daily_units": daily},
             )
@@ -151,30 +147,3 @@ def _markdown_inputs(
         ],
     }
     return inputs, tuple(reasons)
-
-
-def on_emergency(ctx: Context, event: Event) -> None:
-    """D-6 emergency stop: a level-3 crisis or an explicit stop pauses every related order and
-    proposal of the named products."""
-    payload = event.payload
-    if event.event_type == "CrisisRaised" and (number_field(payload, "level", 0.0) or 0.0) < 3:
-        return
-    named = payload.get("skus")
-    skus = [str(s) for s in named] if isinstance(named, list) else []
-    single = sku_of(payload)
-    if single is not None:
-        skus.append(single)
-    known = sorted({sku for sku in skus if catalogue_entry(ctx, sku) is not None})
-    now = ctx.clock.now()
-    reason = str(payload.get("reason") or payload.get("summary") or event.event_type)
-    with ctx.engine.begin() as connection:
-        if not claim_event(connection, event, "emergency", now) or not known:
-            return
-        queue.pause_related(
-            connection,
-            known,
-            reason,
-            {"event": event.event_type, "level": payload.get("level", 3)},
-            now,
-            event.event_id,
-        )

@@ -1,10 +1,9 @@
-"""What every Decide event handler shares: reading the event's SKU and numbers, the idempotency
-claim on the event id, and recording a ``watch`` decision when there is nothing to do.
+"""What every decide event handler shares: the catalogue entry of the event's SKU, the
+idempotency claim on the event id, and a ``watch`` decision when there is nothing to do.
 """
 
 from __future__ import annotations
 
-import math
 from datetime import datetime
 from typing import Any
 
@@ -12,7 +11,7 @@ from sqlalchemy import Connection, insert, select
 
 from buzzstock.catalog.service import Sku, get_entry
 from buzzstock.core.context import Context
-from buzzstock.core.errors import InvalidInput, NotFound
+from buzzstock.core.errors import NotFound
 from buzzstock.core.events import Event
 from buzzstock.decide import queue
 from buzzstock.decide.explain import Reason
@@ -21,17 +20,7 @@ from buzzstock.decide.proposal import ProposalStatus
 from buzzstock.decide.store import processed_events
 
 
-def sku_of(payload: dict[str, Any]) -> str | None:
-    for key in ("sku", "product_id", "product"):
-        value = payload.get(key)
-        if isinstance(value, str) and value.strip():
-            return value.strip()
-    return None
-
-
-def catalogue_entry(ctx: Context, sku: str | None) -> dict[str, Any] | None:
-    if sku is None:
-        return None
+def catalogue_entry(ctx: Context, sku: str) -> dict[str, Any] | None:
     try:
         return get_entry(ctx, Sku, sku)
     except NotFound:
@@ -51,15 +40,6 @@ def claim_event(connection: Connection, event: Event, handler: str, now: datetim
         insert(processed_events).values(event_id=event.event_id, handler=handler, at=now)
     )
     return True
-
-
-def number_field(payload: dict[str, Any], key: str, default: float | None = None) -> float | None:
-    value = payload.get(key, default)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise InvalidInput(f"event field {key!r} must be a number, got {value!r}")
-    return float(value)
 
 
 def record_watch(

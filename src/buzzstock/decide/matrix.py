@@ -24,7 +24,6 @@ class TrendSignal:
     positive_share: float
     cross_platform_verified: bool
     new_category: bool = False
-    negative_event: str | None = None
 
 
 @dataclass(frozen=True)
@@ -36,11 +35,13 @@ class RouteDecision:
 def route_decision(
     signal: TrendSignal, order_cash: float, settings: DecideSettings = DEFAULT_SETTINGS
 ) -> RouteDecision:
-    """D-6: emergency stop on a negative event; auto-execute only inside every limit.
+    """D-6: auto-execute a confirmed trend's stage-1 order only inside every limit.
 
-    auto-execute: heat 150–200, positive > 85 %, cross-platform verified, known category, and
-    the order within the authority limit (seed: 5,000 CNY). Human review: heat > 200 with mixed
-    sentiment, a new category, or any other case that misses one auto-execute condition.
+    Auto-execute: heat from 150 (150–200 a healthy rise; above 200 very hot), more than 85 %
+    positive, verified across platforms, a category the seller knows, and the order within the
+    authority limit (seed: 5,000 CNY). Human review: heat above 200 with mixed sentiment, a new
+    category, or any other miss of an auto-execute condition. Below 150: keep watching. (The
+    emergency stop is raised by a person or a level-3 crisis, see ``stops``.)
     """
     heat = signal.heat_index
     figures = {
@@ -48,17 +49,6 @@ def route_decision(
         "positive_share": signal.positive_share,
         "order_cash": order_cash,
     }
-    if signal.negative_event:
-        return RouteDecision(
-            Route.EMERGENCY_STOP,
-            (
-                Reason(
-                    "D-6",
-                    f"negative event '{signal.negative_event}': pause all related replenishment",
-                    figures,
-                ),
-            ),
-        )
     if heat < settings.auto_heat_min:
         return RouteDecision(
             Route.NO_ACTION,
@@ -71,10 +61,11 @@ def route_decision(
             ),
         )
     positive = signal.positive_share > settings.auto_positive_share
+    very_hot = heat > settings.review_heat
     review: list[Reason] = []
     if signal.new_category:
         review.append(Reason("D-6", "new product category: procurement review", figures))
-    if heat > settings.review_heat and not positive:
+    if very_hot and not positive:
         review.append(
             Reason(
                 "D-6",
@@ -86,8 +77,6 @@ def route_decision(
     if review:
         return RouteDecision(Route.HUMAN_REVIEW, tuple(review))
     misses: list[str] = []
-    if heat > settings.auto_heat_max:
-        misses.append(f"heat index {heat:g} above the auto band {settings.auto_heat_max:g}")
     if not positive:
         misses.append(
             f"{signal.positive_share:.0%} positive, not above {settings.auto_positive_share:.0%}"
@@ -104,16 +93,21 @@ def route_decision(
             Route.HUMAN_REVIEW,
             (Reason("D-6", "needs approval: " + "; ".join(misses), figures),),
         )
+    band = (
+        f"heat index {heat:g} > {settings.review_heat:g} (very hot) with clear sentiment"
+        if very_hot
+        else f"heat index {heat:g} in {settings.auto_heat_min:g}–{settings.review_heat:g}"
+    )
     return RouteDecision(
         Route.AUTO_EXECUTE,
         (
             Reason(
                 "D-6",
-                f"heat index {heat:g} in {settings.auto_heat_min:g}–{settings.auto_heat_max:g}, "
-                f"{signal.positive_share:.0%} positive, verified across platforms, order "
-                f"{order_cash:,.2f} within the authority limit "
+                f"{band}, {signal.positive_share:.0%} positive, verified across platforms, "
+                f"order {order_cash:,.2f} within the authority limit "
                 f"{settings.authority_limit:,.2f} {settings.authority_currency}: "
-                "stage-1 order runs automatically (can be undone until sent)",
+                f"stage-1 order runs automatically after a {settings.undo_window_minutes:g}-minute "
+                "undo window",
                 figures,
             ),
         ),

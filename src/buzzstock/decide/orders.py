@@ -1,9 +1,11 @@
 """Purchase orders: draft -> approved -> sent -> in production -> shipped -> received.
 
 Shipping puts the units in transit at the stock hub with their ETA; receipts (partial ones too)
-turn them into stock on hand. What is not yet produced (draft, approved, sent) can be cancelled;
-a paid order that is cancelled gives its cash back (D-5). An emergency stop pauses open orders
-(D-6): a paused order moves no further until a person resumes it.
+turn them into stock on hand. Both change the order and the stock hub in one transaction, so the
+two never disagree, whatever stops the process; each receipt has its own reference
+(``<order>/receipt-<n>``), which the hub books once. What is not yet produced (draft, approved,
+sent) can be cancelled; a paid order that is cancelled gives its cash back (D-5). An emergency
+stop pauses open orders (D-6): a paused order moves no further until the stop is lifted.
 """
 
 from __future__ import annotations
@@ -18,9 +20,17 @@ from buzzstock.core.clock import as_utc
 from buzzstock.core.context import Context
 from buzzstock.core.db import reading
 from buzzstock.core.errors import Conflict, InvalidInput, NotFound
-from buzzstock.core.events import record_event
+from buzzstock.core.events import record
 from buzzstock.core.ids import new_id
 from buzzstock.decide import cash_store
+from buzzstock.decide.events import (
+    OrderLine,
+    PurchaseOrderCancelled,
+    PurchaseOrderInProduction,
+    PurchaseOrderReceived,
+    PurchaseOrderSent,
+    PurchaseOrderShipped,
+)
 from buzzstock.decide.exit import OrderStage
 from buzzstock.decide.ladder import Freight
 from buzzstock.decide.registry import freight_terms, skus_of_supplier
@@ -29,6 +39,9 @@ from buzzstock.decide.store import purchase_order_lines, purchase_orders, suppli
 from buzzstock.stock import service as stock
 
 NOT_YET_PRODUCED = (OrderStage.DRAFT, OrderStage.APPROVED, OrderStage.SENT)
+OrderEvent = (
+    PurchaseOrderSent | PurchaseOrderCancelled | PurchaseOrderInProduction | PurchaseOrderShipped
+)
 PAUSABLE = (*NOT_YET_PRODUCED, OrderStage.IN_PRODUCTION)
 
 
@@ -151,7 +164,7 @@ def units_by_order(connection: Connection, order_ids: Iterable[str]) -> dict[str
     }
 
 
-def _stamp(value: datetime | None) -> str | None:
+def stamp(value: datetime | None) -> str | None:
     return None if value is None else as_utc(value).isoformat()
 
 
@@ -171,15 +184,15 @@ def order_dicts(connection: Connection, rows: Sequence[Any]) -> list[dict[str, A
             "lines": lines[row.id],
             "spare_units": row.spare_units,
             "qc_plan": row.qc_plan,
-            "expected_arrival_at": _stamp(row.expected_arrival_at),
-            "eta": _stamp(row.eta),
+            "expected_arrival_at": stamp(row.expected_arrival_at),
+            "eta": stamp(row.eta),
             "paused": row.paused,
             "pause_reason": row.pause_reason,
-            "created_at": _stamp(row.created_at),
-            "approved_at": _stamp(row.approved_at),
-            "sent_at": _stamp(row.sent_at),
-            "shipped_at": _stamp(row.shipped_at),
-            "received_at": _stamp(row.received_at),
+            "created_at": stamp(row.created_at),
+            "approved_at": stamp(row.approved_at),
+            "sent_at": stamp(row.sent_at),
+            "shipped_at": stamp(row.shipped_at),
+            "received_at": stamp(row.received_at),
         }
         for row in rows
     ]
@@ -263,20 +276,24 @@ def _move(
         raise Conflict(f"purchase order {row.id} changed meanwhile; try again")
 
 
-def _event(connection: Connection, kind: str, row: Any, now: datetime, **extra: Any) -> None:
-    lines = _lines(connection, [row.id])[row.id]
-    record_event(
-        connection,
-        kind,
-        {
-            "order_id": row.id,
-            "supplier": row.supplier,
-            "warehouse": row.warehouse,
-            "lines": [{"sku": line["sku"], "quantity": line["quantity"]} for line in lines],
-            **extra,
-        },
-        now,
+def _record(
+    connection: Connection,
+    kind: type[OrderEvent],
+    row: Any,
+    lines: Sequence[Mapping[str, Any]] | None,
+    now: datetime,
+    **extra: Any,
+) -> None:
+    """Record one of the purchase order's stage events, with its lines."""
+    found = _lines(connection, [row.id])[row.id] if lines is None else lines
+    event = kind(
+        order_id=row.id,
+        supplier=row.supplier,
+        warehouse=row.warehouse,
+        lines=tuple(OrderLine(line["sku"], line["quantity"]) for line in found),
+        **extra,
     )
+    record(connection, event, now)
 
 
 def approve_rows(
@@ -297,7 +314,7 @@ def send_rows(connection: Connection, ctx: Context, rows: Sequence[Any], now: da
     for row in rows:
         _move(connection, row, (OrderStage.APPROVED,), OrderStage.SENT, now, sent_at=now)
         cash_store.pay(connection, ctx.section(DecideSettings), row.id, row.cost, now)
-        _event(connection, "PurchaseOrderSent", row, now, cost=row.cost)
+        _record(connection, PurchaseOrderSent, row, None, now, cost=row.cost)
 
 
 def cancel_rows(connection: Connection, rows: Sequence[Any], now: datetime, reason: str) -> None:
@@ -306,7 +323,7 @@ def cancel_rows(connection: Connection, rows: Sequence[Any], now: datetime, reas
         _move(connection, row, NOT_YET_PRODUCED, OrderStage.CANCELLED, now)
         if row.state == OrderStage.SENT.value:
             cash_store.refund(connection, row.id, row.cost, now)
-        _event(connection, "PurchaseOrderCancelled", row, now, reason=reason)
+        _record(connection, PurchaseOrderCancelled, row, None, now, reason=reason)
 
 
 def set_paused_rows(
@@ -375,7 +392,7 @@ def start_production(ctx: Context, order_id: str, *, supplier: str | None = None
         if supplier is not None and row.supplier != supplier:
             raise NotFound(f"no purchase order {order_id!r}")
         _move(connection, row, (OrderStage.SENT,), OrderStage.IN_PRODUCTION, now)
-        _event(connection, "PurchaseOrderInProduction", row, now)
+        _record(connection, PurchaseOrderInProduction, row, None, now)
     return get_order(ctx, order_id, supplier=supplier)
 
 
@@ -403,21 +420,18 @@ def ship_order(
             shipped_at=now,
             eta=arrival,
         )
-        _event(connection, "PurchaseOrderShipped", row, now, eta=arrival.isoformat())
         lines = _lines(connection, [order_id])[order_id]
-    try:
+        _record(connection, PurchaseOrderShipped, row, lines, now, eta=arrival)
         for line in lines:
-            stock.add_in_transit(
-                ctx, line["sku"], row.warehouse, line["quantity"], arrival, ref=order_id
+            stock.add_in_transit_in(
+                connection,
+                ctx,
+                line["sku"],
+                row.warehouse,
+                line["quantity"],
+                arrival,
+                ref=order_id,
             )
-    except Exception:
-        with ctx.engine.begin() as connection:
-            connection.execute(
-                update(purchase_orders)
-                .where(purchase_orders.c.id == order_id)
-                .values(state=row.state, shipped_at=None, eta=None, updated_at=now)
-            )
-        raise
     return get_order(ctx, order_id, supplier=supplier)
 
 
@@ -454,43 +468,28 @@ def receive_order(ctx: Context, order_id: str, quantities: Mapping[str, int]) ->
         complete = all(line["received"] == line["quantity"] for line in lines.values())
         if complete:
             _move(connection, row, (OrderStage.SHIPPED,), OrderStage.RECEIVED, now, received_at=now)
-        record_event(
-            connection,
-            "PurchaseOrderReceived",
-            {
-                "order_id": order_id,
-                "supplier": row.supplier,
-                "warehouse": row.warehouse,
-                "lines": [{"sku": sku, "quantity": q} for sku, q in sorted(quantities.items())],
-                "complete": complete,
-            },
-            now,
-        )
-    arrived: list[str] = []
-    try:
-        for sku, quantity in sorted(quantities.items()):
-            stock.arrive(ctx, sku, row.warehouse, quantity, ref=order_id)
-            arrived.append(sku)
-    except Exception:
-        _undo_receipt(ctx, row, {s: q for s, q in quantities.items() if s not in arrived}, now)
-        raise
-    return get_order(ctx, order_id)
-
-
-def _undo_receipt(ctx: Context, row: Any, quantities: Mapping[str, int], now: datetime) -> None:
-    """The stock hub refused the arrival: the lines it did not take are expected again."""
-    with ctx.engine.begin() as connection:
-        for sku, quantity in quantities.items():
-            connection.execute(
-                update(purchase_order_lines)
-                .where(purchase_order_lines.c.order_id == row.id, purchase_order_lines.c.sku == sku)
-                .values(received=purchase_order_lines.c.received - quantity)
-            )
+        receipt = int(row.receipts) + 1
         connection.execute(
             update(purchase_orders)
-            .where(purchase_orders.c.id == row.id)
-            .values(state=OrderStage.SHIPPED.value, received_at=None, updated_at=now)
+            .where(purchase_orders.c.id == order_id)
+            .values(receipts=receipt, updated_at=now)
         )
+        record(
+            connection,
+            PurchaseOrderReceived(
+                order_id=order_id,
+                supplier=row.supplier,
+                warehouse=row.warehouse,
+                lines=tuple(OrderLine(sku, q) for sku, q in sorted(quantities.items())),
+                complete=complete,
+            ),
+            now,
+        )
+        for sku, quantity in sorted(quantities.items()):
+            stock.arrive_in(
+                connection, ctx, sku, row.warehouse, quantity, ref=f"{order_id}/receipt-{receipt}"
+            )
+    return get_order(ctx, order_id)
 
 
 def open_rows(

@@ -16,11 +16,14 @@ from buzzstock.core.clock import as_utc
 from buzzstock.core.context import Context
 from buzzstock.core.db import reading
 from buzzstock.core.errors import InvalidInput, NotFound
-from buzzstock.core.events import record_event
+from buzzstock.core.events import record
 from buzzstock.core.ids import new_id
-from buzzstock.decide import orders
+from buzzstock.decide import orders, queue
 from buzzstock.decide.cash_store import start_of_day
+from buzzstock.decide.events import SupplierNotice
 from buzzstock.decide.forecast import DailyHeat, forecast_heat
+from buzzstock.decide.matrix import Route
+from buzzstock.decide.proposal import ProposalStatus
 from buzzstock.decide.registry import get_supplier, skus_of_supplier, suppliers_of_sku
 from buzzstock.decide.settings import DecideSettings
 from buzzstock.decide.store import attribute_requests, heat_points, supplier_notices
@@ -135,22 +138,33 @@ def send_prepare_notices(
                 at=now,
             )
         )
-        record_event(
+        record(
             connection,
-            "SupplierNotice",
-            {
-                "notice_id": notice_id,
-                "supplier": supplier,
-                "sku": sku,
-                "kind": PREPARE_PRODUCTION,
-                "heat": heat,
-                "threshold": settings.prepare_production_heat,
-                "rule": "D-9",
-                "text": reason.text,
-            },
+            SupplierNotice(
+                notice_id=notice_id,
+                supplier=supplier,
+                sku=sku,
+                kind=PREPARE_PRODUCTION,
+                heat=heat,
+                threshold=settings.prepare_production_heat,
+                rule="D-9",
+                text=reason.text,
+            ),
             now,
         )
         notified.append(supplier)
+    if notified:
+        queue.insert_decision(
+            connection,
+            kind=queue.SUPPLIER_NOTICE,
+            sku=sku,
+            route=Route.AUTO_EXECUTE,
+            status=ProposalStatus.RECORDED,
+            reasons=(reason,),
+            inputs={"heat": heat, "threshold": settings.prepare_production_heat},
+            result={"notified_suppliers": notified},
+            now=now,
+        )
     return notified
 
 

@@ -14,7 +14,13 @@ from buzzstock.catalog.service import Sku, get_entry
 from buzzstock.core.context import Context
 from buzzstock.core.db import reading
 from buzzstock.core.errors import InvalidInput
-from buzzstock.core.events import record_event
+from buzzstock.core.events import record
+from buzzstock.decide.events import (
+    MarkdownPlanApproved,
+    MarkdownPlanWithdrawn,
+    MarkdownStep,
+    PriceChanged,
+)
 from buzzstock.decide.explain import Reason
 from buzzstock.decide.matrix import Route
 from buzzstock.decide.pricing import propose_price
@@ -111,17 +117,16 @@ def _set_price(
         connection.execute(insert(prices).values(sku=row.sku, **values))
     else:
         connection.execute(update(prices).where(prices.c.sku == row.sku).values(**values))
-    record_event(
+    record(
         connection,
-        "PriceChanged",
-        {
-            "sku": row.sku,
-            "price": price,
-            "previous_price": row.inputs.get("previous_price"),
-            "decision_id": row.id,
-            "reason": reason,
-            "rules": sorted({r["rule"] for r in row.reasons}),
-        },
+        PriceChanged(
+            sku=row.sku,
+            price=price,
+            previous_price=row.inputs.get("previous_price"),
+            decision_id=row.id,
+            reason=reason,
+            rules=tuple(sorted({r["rule"] for r in row.reasons})),
+        ),
         now,
     )
     return {"applied_price": price}
@@ -142,14 +147,11 @@ def act_on_markdown(
     connection: Connection, row: Any, action: ProposalAction, now: datetime
 ) -> dict[str, Any]:
     if action is ProposalAction.APPROVE:
-        record_event(
-            connection,
-            "MarkdownPlanApproved",
-            {"sku": row.sku, "decision_id": row.id, "steps": row.inputs.get("steps", [])},
-            now,
+        steps = tuple(
+            MarkdownStep(step["decline_day"], step["price"], step["expected_units"])
+            for step in row.inputs.get("steps", [])
         )
+        record(connection, MarkdownPlanApproved(sku=row.sku, decision_id=row.id, steps=steps), now)
     elif action is ProposalAction.UNDO:
-        record_event(
-            connection, "MarkdownPlanWithdrawn", {"sku": row.sku, "decision_id": row.id}, now
-        )
+        record(connection, MarkdownPlanWithdrawn(sku=row.sku, decision_id=row.id), now)
     return {}

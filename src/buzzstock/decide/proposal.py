@@ -2,8 +2,9 @@
 
 A decision that needs no person (no action, an emergency stop carried out, an exit) is only
 ``recorded``: it is kept with its inputs and explanation (K-4) and accepts no action.
-Auto-executed proposals start approved and can still be undone until they are sent; an emergency
-stop pauses every open proposal of the product until a person resumes it.
+Auto-executed proposals start scheduled: approved within buzzstock's authority, they wait the undo
+window and can be undone until the worker sends them; an emergency stop pauses every open
+proposal of the product until the stop is lifted.
 """
 
 from __future__ import annotations
@@ -20,6 +21,9 @@ from buzzstock.decide.matrix import Route
 class ProposalStatus(StrEnum):
     PROPOSED = "proposed"
     APPROVED = "approved"
+    SCHEDULED = "scheduled"
+    """Auto-executed: approved by buzzstock within its authority, sent once the undo window
+    has passed."""
     PAUSED = "paused"
     SENT = "sent"
     REJECTED = "rejected"
@@ -42,6 +46,12 @@ _ALLOWED: dict[ProposalStatus, dict[ProposalAction, ProposalStatus]] = {
         ProposalAction.APPROVE: ProposalStatus.APPROVED,
         ProposalAction.EDIT: ProposalStatus.PROPOSED,
         ProposalAction.REJECT: ProposalStatus.REJECTED,
+        ProposalAction.PAUSE: ProposalStatus.PAUSED,
+    },
+    ProposalStatus.SCHEDULED: {
+        ProposalAction.SEND: ProposalStatus.SENT,
+        ProposalAction.UNDO: ProposalStatus.UNDONE,
+        ProposalAction.EDIT: ProposalStatus.PROPOSED,
         ProposalAction.PAUSE: ProposalStatus.PAUSED,
     },
     ProposalStatus.APPROVED: {
@@ -76,12 +86,12 @@ def new_proposal(
     quantity: int | None = None,
     price: float | None = None,
 ) -> Proposal:
-    """D-6: auto-executed proposals start approved; the others wait for a person."""
+    """D-6: auto-executed proposals start scheduled; the others wait for a person."""
     if route in (Route.EMERGENCY_STOP, Route.NO_ACTION):
         raise InvalidInput(f"route {route.value} proposes nothing", rule="D-6")
     if not reasons:
         raise InvalidInput("every proposal carries its explanation", rule="D-6")
-    status = ProposalStatus.APPROVED if route is Route.AUTO_EXECUTE else ProposalStatus.PROPOSED
+    status = ProposalStatus.SCHEDULED if route is Route.AUTO_EXECUTE else ProposalStatus.PROPOSED
     return Proposal(proposal_id, route, status, quantity, price, reasons)
 
 

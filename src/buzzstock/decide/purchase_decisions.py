@@ -65,6 +65,7 @@ def create_purchase_decision(
     source_event_id: str | None = None,
     more_plans: Sequence[tuple[SplitPlan, Freight]] = (),
     trend_settings: DecideSettings | None = None,
+    scheduled_for: datetime | None = None,
 ) -> str:
     """A purchase decision and its draft orders, one per supplier of each split.
 
@@ -103,6 +104,7 @@ def create_purchase_decision(
         now=now,
         result={"split_cost": round(sum(each.cost for each, _ in plans), 2)},
         source_event_id=source_event_id,
+        scheduled_for=scheduled_for,
     )
     for each, mode in plans:
         insert_split_orders(

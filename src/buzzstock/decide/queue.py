@@ -4,7 +4,8 @@ it is sent (``actions``), and an emergency stop pauses it.
 
 Kinds: ``purchase_order`` (one order split across suppliers, D-2/D-3, ``purchase_decisions``),
 ``price`` (D-7) and ``markdown`` (D-8, both ``price_decisions``), and recorded-only kinds that
-need no person: ``watch`` (nothing to do yet), ``emergency_stop`` (D-6) and ``exit`` (D-8).
+need no person: ``watch`` (nothing to do yet), ``emergency_stop`` (D-6), ``exit`` (D-8) and
+``supplier_notice`` (D-9: the suppliers told to prepare production).
 """
 
 from __future__ import annotations
@@ -32,7 +33,8 @@ MARKDOWN = "markdown"
 WATCH = "watch"
 EMERGENCY = "emergency_stop"
 EXIT = "exit"
-OPEN_STATUSES = (ProposalStatus.PROPOSED, ProposalStatus.APPROVED)
+SUPPLIER_NOTICE = "supplier_notice"
+OPEN_STATUSES = (ProposalStatus.PROPOSED, ProposalStatus.APPROVED, ProposalStatus.SCHEDULED)
 
 
 def reasons_json(reasons: Sequence[Reason]) -> list[dict[str, Any]]:
@@ -57,6 +59,7 @@ def insert_decision(
     price: float | None = None,
     result: Mapping[str, Any] | None = None,
     source_event_id: str | None = None,
+    scheduled_for: datetime | None = None,
 ) -> str:
     """K-4: store one decision with everything needed to judge it later."""
     decision_id = new_id("dec")
@@ -73,6 +76,7 @@ def insert_decision(
             reasons=reasons_json(reasons),
             result=dict(result or {}),
             source_event_id=source_event_id,
+            scheduled_for=scheduled_for,
             created_at=now,
             updated_at=now,
         )
@@ -94,6 +98,9 @@ def _decision_dict(row: Any, order_list: list[dict[str, Any]]) -> dict[str, Any]
         "explanation": [f"{r['rule']}: {r['text']}" for r in row.reasons],
         "result": row.result,
         "source_event_id": row.source_event_id,
+        "scheduled_for": None
+        if row.scheduled_for is None
+        else as_utc(row.scheduled_for).isoformat(),
         "created_at": as_utc(row.created_at).isoformat(),
         "updated_at": as_utc(row.updated_at).isoformat(),
         "purchase_orders": order_list,
@@ -189,21 +196,13 @@ def save_decision(
         raise Conflict(f"decision {row.id} changed meanwhile; try again")
 
 
-def pause_related(
-    connection: Connection,
-    skus: Sequence[str],
-    reason: str,
-    figures: Mapping[str, Any],
-    now: datetime,
-    source_event_id: str | None,
-) -> dict[str, int]:
-    """D-6 emergency stop: pause every open order and proposal of the products; record why."""
-    stop = Reason("D-6", f"emergency stop: {reason}; related replenishment paused", figures)
+def pause_related(connection: Connection, sku: str, reason: str, now: datetime) -> dict[str, int]:
+    """D-6 emergency stop: pause every open decision and purchase order of ``sku``."""
     paused_decisions = 0
     for row in connection.execute(
         select(decisions)
         .where(
-            decisions.c.sku.in_(list(skus)),
+            decisions.c.sku == sku,
             decisions.c.status.in_([status.value for status in OPEN_STATUSES]),
         )
         .order_by(decisions.c.id)
@@ -214,22 +213,9 @@ def pause_related(
         )
         save_decision(connection, row, paused, now)
         paused_decisions += 1
-    order_rows = orders.open_rows(connection, skus, orders.PAUSABLE)
+    order_rows = orders.open_rows(connection, [sku], orders.PAUSABLE)
     paused_orders = orders.set_paused_rows(connection, order_rows, True, reason, now)
-    for sku in skus:
-        set_mode(connection, sku, now, stage="stopped")
-        insert_decision(
-            connection,
-            kind=EMERGENCY,
-            sku=sku,
-            route=Route.EMERGENCY_STOP,
-            status=ProposalStatus.RECORDED,
-            reasons=(stop,),
-            inputs={"reason": reason, **figures},
-            now=now,
-            result={"paused_decisions": paused_decisions, "paused_orders": paused_orders},
-            source_event_id=source_event_id,
-        )
+    set_mode(connection, sku, now, stage="stopped")
     return {"paused_decisions": paused_decisions, "paused_orders": paused_orders}
 
 

@@ -4,8 +4,8 @@ raw-material readiness and the SKUs each one makes."""
 from __future__ import annotations
 
 import math
-from datetime import datetime
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import Connection, delete, insert, select, update
@@ -60,6 +60,60 @@ class SupplierSpec(BaseModel):
         if self.material_ready_at is not None and self.material_ready_at.tzinfo is None:
             raise ValueError("material_ready_at needs a time zone (e.g. 2026-03-04T00:00:00Z)")
         return self
+
+
+class SupplierEntry(BaseModel):
+    """D-1: a supplier as a shop file gives it (``[[suppliers]]``), in the seller's words.
+
+    ``lead_time_days`` is the days from ordering to units in the warehouse. Without ``freight``
+    every freight mode delivers in that time at no extra cost; with it (``{air = {cost_per_unit
+    = 1.5, transit_days = 2}, sea = {...}}``) ``lead_time_days`` is the production time and each
+    mode adds its transit.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9._-]+$")
+    name: str = Field(min_length=1, max_length=200)
+    tier: Literal["fast", "balanced", "cost", "cost_optimised"] = "balanced"
+    grade: Grade = Grade.C
+    skus: list[str] = Field(min_length=1, max_length=1000)
+    unit_cost: float = Field(gt=0, le=1_000_000)
+    currency: str = Field("CNY", pattern=r"^[A-Za-z]{3}$")
+    lead_time_days: int = Field(ge=0, le=365)
+    capacity: int = Field(ge=1, le=100_000_000, description="Units it can make per period.")
+    capacity_period_days: int = Field(7, ge=1, le=365)
+    moq: int = Field(0, ge=0, le=100_000_000)
+    material_ready_days: int | None = Field(
+        None, ge=0, le=365, description="Days until its raw material is ready; none: ready now."
+    )
+    freight: dict[Freight, FreightTerms] | None = None
+
+    def spec(self, now: datetime) -> SupplierSpec:
+        freight = self.freight or {
+            mode: FreightTerms(cost_per_unit=0.0, transit_days=0) for mode in Freight
+        }
+        return SupplierSpec(
+            code=self.code,
+            name=self.name,
+            tier=Tier.COST_OPTIMISED
+            if self.tier in ("cost", "cost_optimised")
+            else Tier(self.tier),
+            grade=self.grade,
+            capacity=self.capacity,
+            capacity_period_days=self.capacity_period_days,
+            moq=self.moq,
+            lead_time_min_days=self.lead_time_days,
+            lead_time_mode_days=self.lead_time_days,
+            lead_time_max_days=self.lead_time_days,
+            unit_cost=self.unit_cost,
+            currency=self.currency.upper(),
+            freight=freight,
+            material_ready_at=None
+            if self.material_ready_days is None
+            else now + timedelta(days=self.material_ready_days),
+            skus=self.skus,
+        )
 
 
 def _values(spec: SupplierSpec, now: datetime) -> dict[str, Any]:

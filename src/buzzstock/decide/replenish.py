@@ -25,7 +25,6 @@ from buzzstock.core.clock import as_utc
 from buzzstock.core.context import Context
 from buzzstock.core.db import reading
 from buzzstock.core.errors import Conflict, InvalidInput, NotFound
-from buzzstock.core.events import outbox_events
 from buzzstock.decide import orders, purchase_decisions, queue
 from buzzstock.decide.exit import OrderStage
 from buzzstock.decide.explain import Reason
@@ -48,6 +47,7 @@ from buzzstock.decide.registry import supplier_offers
 from buzzstock.decide.settings import DecideSettings
 from buzzstock.decide.split import SplitPlan
 from buzzstock.decide.store import decisions, heat_points, purchase_orders, sku_modes
+from buzzstock.stock import service as stock
 
 CLIMBING = (LadderStage.TEST_ORDER.value, LadderStage.SCALE_UP.value)
 SECONDS_PER_DAY = 86_400.0
@@ -166,20 +166,8 @@ def first_batch(connection: Connection, sku: str) -> FirstBatch | None:
 
 
 def sales(connection: Connection, sku: str, since: datetime) -> list[tuple[datetime, int]]:
-    """(time, units) of every ``OrderConfirmed`` of ``sku`` at or after ``since``, in order."""
-    found = []
-    for row in connection.execute(
-        select(outbox_events.c.payload, outbox_events.c.occurred_at)
-        .where(
-            outbox_events.c.event_type == "OrderConfirmed",
-            outbox_events.c.occurred_at >= since,
-        )
-        .order_by(outbox_events.c.occurred_at, outbox_events.c.seq)
-    ):
-        units = row.payload.get("units")
-        if row.payload.get("sku") == sku and isinstance(units, int) and units > 0:
-            found.append((as_utc(row.occurred_at), units))
-    return found
+    """(time, units) of every sale of ``sku`` at or after ``since`` (the stock hub's orders)."""
+    return stock.units_sold(connection, sku, since)
 
 
 def heat_days_held(connection: Connection, sku: str, floor: float) -> float:

@@ -4,7 +4,13 @@ Everything here opens its own unit of work; the modules behind it are decide's o
 """
 
 from buzzstock.decide.actions import act
-from buzzstock.decide.cash_store import add_cash_flow, cash_overview, set_liquid_funds
+from buzzstock.decide.cash_store import (
+    CashEntry,
+    add_cash_flow,
+    cash_overview,
+    set_liquid_funds,
+    set_opening_funds,
+)
 from buzzstock.decide.handlers import register_decide_handlers
 from buzzstock.decide.ladder import Freight
 from buzzstock.decide.orders import (
@@ -25,23 +31,28 @@ from buzzstock.decide.purchase_decisions import propose_purchase
 from buzzstock.decide.queue import MARKDOWN, PRICE, PURCHASE, get_decision, list_decisions
 from buzzstock.decide.registry import (
     FreightTerms,
+    SupplierEntry,
     SupplierSpec,
     deactivate_supplier,
     get_supplier,
     list_suppliers,
     save_supplier,
 )
+from buzzstock.decide.schedule import send_due_decisions
+from buzzstock.decide.stops import get_stop, lift_stop, list_stops, raise_stop
 from buzzstock.decide.suppliers import Grade, Tier
 
 __all__ = [
     "MARKDOWN",
     "PRICE",
     "PURCHASE",
+    "CashEntry",
     "Freight",
     "FreightTerms",
     "Grade",
     "ProposalAction",
     "ProposalStatus",
+    "SupplierEntry",
     "SupplierSpec",
     "Tier",
     "act",
@@ -54,18 +65,24 @@ __all__ = [
     "deactivate_supplier",
     "get_decision",
     "get_order",
+    "get_stop",
     "get_supplier",
+    "lift_stop",
     "list_decisions",
     "list_orders",
+    "list_stops",
     "list_suppliers",
     "propose_price_change",
     "propose_purchase",
+    "raise_stop",
     "receive_order",
     "register_decide_handlers",
     "resume_order",
     "save_supplier",
+    "send_due_decisions",
     "send_order",
     "set_liquid_funds",
+    "set_opening_funds",
     "ship_order",
     "start_production",
 ]

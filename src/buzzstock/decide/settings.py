@@ -198,9 +198,11 @@ class DecideSettings(Group):
 
     # D-6 decision matrix
     auto_heat_min: float = Field(
-        150.0, description="D-6: auto-execute when the heat index is 150–200 ..."
+        150.0,
+        ge=0,
+        description="D-6: a confirmed trend from this heat index up (150–200: a healthy rise) "
+        "may order stage 1 automatically; below it decide keeps watching.",
     )
-    auto_heat_max: float = Field(200.0, description="D-6: ... up to a heat index of 200.")
     auto_positive_share: float = Field(
         0.85,
         ge=0,
@@ -210,7 +212,20 @@ class DecideSettings(Group):
     )
     review_heat: float = Field(
         200.0,
-        description="D-6: a heat index above 200 with mixed sentiment goes to human review.",
+        ge=0,
+        description="D-6: above this heat index a trend is very hot: with mixed sentiment a "
+        "person reviews it; with clear sentiment its stage-1 test order still runs.",
+    )
+    new_category: bool = Field(
+        False,
+        description="D-6: the seller is new to this category (set it per category): its "
+        "trends go to procurement review instead of ordering automatically.",
+    )
+    undo_window_minutes: float = Field(
+        15.0,
+        ge=0,
+        description="D-6: an auto-executed order waits this long, scheduled, where a person can "
+        "undo it; then the worker sends it to the suppliers.",
     )
     authority_limit: float = Field(
         5000.0,
@@ -252,7 +267,9 @@ class DecideSettings(Group):
         0.20, ge=0, le=1, description="D-7: peak: keep 20 % of stock back."
     )
     hot_heat_index: float = Field(
-        180.0, description="D-7: heat index above 180 -> price = base x 1.15, hot-product tag."
+        180.0,
+        ge=0,
+        description="D-7: heat index above 180 -> price = base x 1.15, hot-product tag.",
     )
     hot_price_factor: float = Field(1.15, gt=0, description="D-7: price factor above heat 180.")
     deep_stock_days: float = Field(
@@ -353,7 +370,13 @@ class DecideSettings(Group):
     )
     prepare_production_heat: float = Field(
         150.0,
+        ge=0,
         description="D-9: heat index above 150 sends suppliers a 'prepare production' notice.",
+    )
+    prepare_production_min_tier: Literal["yellow", "orange", "red"] = Field(
+        "orange",
+        description="D-9/L-5: alerts below this tier send no 'prepare production' notice "
+        "(L-5: a yellow alert means 'prepare product data, ask for quotes'; orange a trial order).",
     )
 
     # D-10 quality and spares

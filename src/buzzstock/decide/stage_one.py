@@ -19,12 +19,12 @@ from buzzstock.decide import (
 )
 from buzzstock.decide.cash import affordable_quantity, check_order_cash
 from buzzstock.decide.explain import Reason
-from buzzstock.decide.handler_support import number_field
 from buzzstock.decide.ladder import Freight
 from buzzstock.decide.policy import DemandForecast, Playbook, UnitEconomics, first_order
 from buzzstock.decide.registry import supplier_offers
 from buzzstock.decide.settings import DecideSettings
-from buzzstock.decide.split import SplitPlan
+from buzzstock.decide.split import NoSplitPossible, SplitPlan
+from buzzstock.listen.events import TrendConfirmed
 
 
 def stage_one_sizing(
@@ -32,7 +32,7 @@ def stage_one_sizing(
     connection: Connection,
     settings: DecideSettings,
     entry: dict[str, Any],
-    payload: dict[str, Any],
+    trend: TrendConfirmed,
     now: datetime,
 ) -> tuple[int | None, tuple[Reason, ...], dict[str, Any]]:
     """D-3/D-4: the stage-1 size the SKU's category's policy suggests (None: no figure to size
@@ -50,7 +50,7 @@ def stage_one_sizing(
         f"{source}",
         {"policy": playbook.value, "category": category},
     )
-    validation = number_field(payload, "validation_demand")
+    validation = None if trend.validation_demand is None else float(trend.validation_demand)
     figures: dict[str, Any] = {"policy": playbook.value}
     if playbook is Playbook.SEED:
         if validation is None or validation <= 0:
@@ -59,7 +59,7 @@ def stage_one_sizing(
             playbook, DemandForecast(0.0, 0.0, validation), UnitEconomics(1, 2), settings
         )
         return seed.quantity, (chosen, *seed.reasons), figures
-    return _optimised_stage_one(connection, settings, entry, payload, validation, chosen, now)
+    return _optimised_stage_one(connection, settings, entry, validation, chosen, now)
 
 
 def _no_figure(missing: str) -> Reason:
@@ -70,26 +70,22 @@ def _optimised_stage_one(
     connection: Connection,
     settings: DecideSettings,
     entry: dict[str, Any],
-    payload: dict[str, Any],
     validation: float | None,
     chosen: Reason,
     now: datetime,
 ) -> tuple[int | None, tuple[Reason, ...], dict[str, Any]]:
-    """D-4 optimised: newsvendor on the daily demand forecast over the fast tier's lead time
-    (stage 1 goes by air from the fast tier), at the cheapest air offer's cost and the SKU's
-    base price; a leftover unit loses its whole cost."""
-    daily = number_field(payload, "daily_demand")
-    basis = "the event's daily demand forecast"
-    if daily is None and validation is not None and validation > 0:
-        daily = validation / settings.validation_period_days
-        basis = f"validation demand {validation:g} over {settings.validation_period_days:g} days"
+    """D-4 optimised: newsvendor on the daily demand the validation period showed, over the
+    fast tier's lead time (stage 1 goes by air from the fast tier), at the cheapest air offer's
+    cost and the SKU's base price; a leftover unit loses its whole cost."""
     figures: dict[str, Any] = {"policy": Playbook.OPTIMISED.value}
-    if daily is None or daily <= 0:
-        return None, (chosen, _no_figure("no demand forecast or validation demand")), figures
-    daily_std = number_field(payload, "daily_demand_std")
-    if daily_std is None:
-        daily_std = math.sqrt(daily)
-        basis += ", spread as for counts (std = √mean)"
+    if validation is None or validation <= 0:
+        return None, (chosen, _no_figure("no validation demand")), figures
+    daily = validation / settings.validation_period_days
+    daily_std = math.sqrt(daily)
+    basis = (
+        f"validation demand {validation:g} over {settings.validation_period_days:g} days, "
+        "spread as for counts (std = √mean)"
+    )
     offers = supplier_offers(connection, str(entry["code"]), Freight.AIR, now)
     price = float(entry["base_price"])
     if not offers:
@@ -120,19 +116,51 @@ def stage_one_need_by(settings: DecideSettings, quantity: int) -> list[tuple[int
 
 def stage_one_split(
     connection: Connection, settings: DecideSettings, sku: str, quantity: int, now: datetime
-) -> SplitPlan:
+) -> tuple[SplitPlan, tuple[Reason, ...]]:
     """D-2/D-3: stage 1 goes by air and lands within the fast tier's window, the first third
-    within the early days (seed 002: 100 of 300 on day 4)."""
-    return purchase_decisions.plan_purchase(
-        connection,
-        settings,
-        sku,
-        quantity,
-        settings.fast_tier_max_days,
-        stage_one_need_by(settings, quantity),
-        Freight.AIR,
-        now,
+    within the early days (seed 002: 100 of 300 on day 4).
+
+    When no split of the SKU's suppliers meets those days, the test batch is still ordered: it
+    lands as early as they can make it, and the explanation says by when (a person who wants
+    it sooner needs faster suppliers).
+    """
+    try:
+        plan = purchase_decisions.plan_purchase(
+            connection,
+            settings,
+            sku,
+            quantity,
+            settings.fast_tier_max_days,
+            stage_one_need_by(settings, quantity),
+            Freight.AIR,
+            now,
+        )
+    except NoSplitPossible as missed:
+        return _as_early_as_possible(connection, settings, sku, quantity, now, missed)
+    return plan, ()
+
+
+def _as_early_as_possible(
+    connection: Connection,
+    settings: DecideSettings,
+    sku: str,
+    quantity: int,
+    now: datetime,
+    missed: NoSplitPossible,
+) -> tuple[SplitPlan, tuple[Reason, ...]]:
+    offers = supplier_offers(connection, sku, Freight.AIR, now)
+    latest = max(offer.arrival_day for offer in offers)
+    plan = purchase_decisions.plan_purchase(
+        connection, settings, sku, quantity, latest, (), Freight.AIR, now
     )
+    landed = max(line.arrival_day for line in plan.lines)
+    why = Reason(
+        "D-3",
+        f"{missed.detail.removeprefix('D-2: ')}: the test batch lands as early as the "
+        f"suppliers can make it, by day {landed}",
+        {"wanted_by_day": settings.fast_tier_max_days, "lands_by_day": landed},
+    )
+    return plan, (why,)
 
 
 def fit_cash(
@@ -161,7 +189,7 @@ def fit_cash(
     )
     if fits >= settings.stage_one_min_units:
         try:
-            smaller = stage_one_split(connection, settings, sku, fits, now)
+            smaller, _ = stage_one_split(connection, settings, sku, fits, now)
         except (InvalidInput, Conflict):
             smaller = None
         if (

@@ -66,6 +66,7 @@ decisions = Table(
     Column("reasons", JSON, nullable=False),
     Column("result", JSON, nullable=False),
     Column("source_event_id", String(40)),
+    Column("scheduled_for", DateTime(timezone=True)),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Index("ix_decide_decisions_status", "status", "created_at"),
@@ -96,6 +97,7 @@ purchase_orders = Table(
     Column("received_at", DateTime(timezone=True)),
     Column("spare_units", Integer, nullable=False, default=0, server_default="0"),
     Column("qc_plan", JSON),
+    Column("receipts", Integer, nullable=False, default=0, server_default="0"),
     Index("ix_decide_purchase_orders_supplier", "supplier", "created_at"),
     Index("ix_decide_purchase_orders_state", "state", "approved_at"),
 )
@@ -204,3 +206,19 @@ processed_events = Table(
     Column("handler", String(80), primary_key=True),
     Column("at", DateTime(timezone=True), nullable=False),
 )
+
+emergency_stops = Table(
+    "decide_emergency_stops",
+    metadata,
+    Column("sku", String(80), primary_key=True),
+    Column("active", Boolean, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("raised_by", String(200), nullable=False),
+    Column("raised_at", DateTime(timezone=True), nullable=False),
+    Column("previous_stage", String(24), nullable=False),
+    Column("source_event_id", String(40)),
+    Column("lifted_by", String(200)),
+    Column("lifted_at", DateTime(timezone=True)),
+    Column("lift_reason", Text),
+)
+"""D-6: the SKUs under an emergency stop (and the last stop of each, once lifted)."""

@@ -9,23 +9,30 @@ from buzzstock.core.events import Event
 from buzzstock.decide import (
     portal,
 )
-from buzzstock.decide.handler_support import (
-    catalogue_entry,
-    claim_event,
-    number_field,
-    sku_of,
-)
+from buzzstock.decide.handler_support import catalogue_entry, claim_event
 from buzzstock.decide.settings import DecideSettings
+from buzzstock.listen.events import AttributeRequests, TrendAlertRaised
+from buzzstock.listen.service import ListenSettings
+
+TIERS = ("yellow", "orange", "red")
 
 
 def on_trend_alert(ctx: Context, event: Event) -> None:
-    """L-5 alerts feed the heat curve suppliers see; heat > 150 warns suppliers (D-9)."""
-    payload = event.payload
-    sku = sku_of(payload)
-    if catalogue_entry(ctx, sku) is None or sku is None:
+    """L-5 alerts feed the heat curve suppliers see; an orange or red alert above heat 150
+    warns suppliers to prepare production (D-9), unless the heat looks bought (L-7)."""
+    alert = TrendAlertRaised.from_payload(event.payload)
+    sku = alert.sku
+    entry = catalogue_entry(ctx, sku)
+    if entry is None:
         return
     now = ctx.clock.now()
-    heat = number_field(payload, "heat", 0.0) or 0.0
+    settings = ctx.section(DecideSettings, category=str(entry["category"]))
+    listen = ctx.section(ListenSettings, category=str(entry["category"]))
+    warns = (
+        alert.tier in TIERS
+        and TIERS.index(alert.tier) >= TIERS.index(settings.prepare_production_min_tier)
+        and alert.fake_heat_probability < listen.fake_heat_probability_alert
+    )
     with ctx.engine.begin() as connection:
         if not claim_event(connection, event, "trend_alert", now):
             return
@@ -33,32 +40,24 @@ def on_trend_alert(ctx: Context, event: Event) -> None:
             connection,
             sku,
             event.occurred_at,
-            heat,
+            alert.heat,
             "TrendAlertRaised",
-            growth=number_field(payload, "growth"),
-            positive_share=number_field(payload, "positive_share"),
-            platforms=payload.get("platforms_rising") or payload.get("platforms"),
+            growth=alert.growth,
+            positive_share=alert.positive_share,
+            platforms=alert.platforms,
         )
-        portal.send_prepare_notices(connection, ctx.section(DecideSettings), sku, heat, now)
+        if warns:
+            portal.send_prepare_notices(connection, settings, sku, alert.heat, now)
 
 
 def on_attribute_requests(ctx: Context, event: Event) -> None:
     """L-10: what customers ask for (bigger size, eco material ...), shared with suppliers."""
-    payload = event.payload
-    sku = sku_of(payload)
-    if sku is None or catalogue_entry(ctx, sku) is None:
+    asked = AttributeRequests.from_payload(event.payload)
+    if catalogue_entry(ctx, asked.sku) is None:
         return
-    raw = payload.get("requests")
-    requests: dict[str, int] = {}
-    if isinstance(raw, dict):
-        requests = {str(k): int(v) for k, v in raw.items() if isinstance(v, int | float)}
-    elif isinstance(raw, list):
-        for item in raw:
-            if isinstance(item, dict) and "attribute" in item:
-                count = item.get("count", item.get("mentions", 1))
-                if isinstance(count, int | float):
-                    requests[str(item["attribute"])] = int(count)
     now = ctx.clock.now()
     with ctx.engine.begin() as connection:
         if claim_event(connection, event, "attribute_requests", now):
-            portal.record_attribute_requests(connection, sku, requests, event.occurred_at)
+            portal.record_attribute_requests(
+                connection, asked.sku, asked.requests, event.occurred_at
+            )

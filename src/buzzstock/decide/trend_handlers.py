@@ -1,10 +1,10 @@
 """D-3/D-6: a confirmed trend routed through the decision matrix to a stage-1 order, and sales
-that move the ladder on (``TrendConfirmed``, ``OrderConfirmed``).
+that move the ladder on (listen's ``TrendConfirmed``, the stock hub's ``OrderConfirmed``).
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection
@@ -13,7 +13,6 @@ from buzzstock.core.context import Context
 from buzzstock.core.errors import Conflict, InvalidInput
 from buzzstock.core.events import Event
 from buzzstock.decide import (
-    actions,
     orders,
     portal,
     price_decisions,
@@ -22,16 +21,10 @@ from buzzstock.decide import (
     replenish,
 )
 from buzzstock.decide.explain import Reason
-from buzzstock.decide.handler_support import (
-    catalogue_entry,
-    claim_event,
-    number_field,
-    record_watch,
-    sku_of,
-)
+from buzzstock.decide.handler_support import catalogue_entry, claim_event, record_watch
 from buzzstock.decide.ladder import Freight, HeatConfirmed, LadderStage, advance
 from buzzstock.decide.matrix import Route, TrendSignal, route_decision
-from buzzstock.decide.proposal import ProposalAction, ProposalStatus
+from buzzstock.decide.proposal import ProposalStatus
 from buzzstock.decide.settings import DecideSettings
 from buzzstock.decide.stage_one import (
     fit_cash,
@@ -39,35 +32,36 @@ from buzzstock.decide.stage_one import (
     stage_one_sizing,
     stage_one_split,
 )
+from buzzstock.listen.events import TrendConfirmed
+from buzzstock.stock.events import OrderConfirmed
 
 
 def on_trend_confirmed(ctx: Context, event: Event) -> None:
     """D-6/D-3: route a confirmed trend through the decision matrix.
 
     Auto-execute: a stage-1 order split across the SKU's suppliers (D-2), within the cash
-    limits (D-5) and the authority limit, approved and sent at once. Human review: the same
-    order waits in the queue. Emergency stop: everything related is paused.
+    limits (D-5) and the authority limit, approved and scheduled: it is sent once the undo
+    window has passed. Human review: the same order waits in the queue.
     """
-    payload = event.payload
-    sku = sku_of(payload)
+    trend = TrendConfirmed.from_payload(event.payload)
+    sku = trend.sku
     entry = catalogue_entry(ctx, sku)
     now = ctx.clock.now()
-    if sku is None or entry is None:
+    if entry is None:
         with ctx.engine.begin() as connection:
-            if claim_event(connection, event, "trend_confirmed", now) and sku is not None:
+            if claim_event(connection, event, "trend_confirmed", now):
                 record_watch(
                     connection,
                     sku,
                     Route.NO_ACTION,
                     (Reason("D-6", f"{sku!r} is not a catalogue SKU: nothing to order"),),
-                    dict(payload),
+                    trend.to_payload(),
                     now,
                     event,
                 )
         return
     settings = ctx.section(DecideSettings, category=str(entry["category"]))
-    warehouse = str(payload.get("warehouse") or purchase_decisions.default_warehouse(ctx, sku))
-    heat = number_field(payload, "heat", 0.0) or 0.0
+    warehouse = purchase_decisions.default_warehouse(ctx, sku)
     with ctx.engine.begin() as connection:
         if not claim_event(connection, event, "trend_confirmed", now):
             return
@@ -75,54 +69,40 @@ def on_trend_confirmed(ctx: Context, event: Event) -> None:
             connection,
             sku,
             event.occurred_at,
-            heat,
+            trend.heat,
             "TrendConfirmed",
-            positive_share=number_field(payload, "positive_share"),
-            platforms=payload.get("platforms") or payload.get("platforms_rising"),
+            growth=trend.growth,
+            positive_share=trend.positive_share,
+            platforms=trend.platforms,
         )
-        portal.send_prepare_notices(connection, settings, sku, heat, now)
-        signal, inputs = _signal(connection, sku, heat, payload)
-        sizing = stage_one_sizing(ctx, connection, settings, entry, payload, now)
+        portal.send_prepare_notices(connection, settings, sku, trend.heat, now)
+        signal, inputs = _signal(trend, settings)
+        sizing = stage_one_sizing(ctx, connection, settings, entry, trend, now)
         _route_trend(connection, ctx, settings, event, sku, signal, inputs, warehouse, now, sizing)
-    if heat > settings.hot_heat_index:
+    if trend.heat > settings.hot_heat_index:
         price_decisions.propose_price_change(
             ctx,
             sku=sku,
-            heat=heat,
-            growth_percent=number_field(payload, "growth_percent", 0.0) or 0.0,
+            heat=trend.heat,
+            growth_percent=trend.growth * 100,
             source_event_id=event.event_id,
         )
 
 
-def _signal(
-    connection: Connection, sku: str, heat: float, payload: dict[str, Any]
-) -> tuple[TrendSignal, dict[str, Any]]:
-    known = portal.latest_signal(connection, sku)
-    positive = number_field(payload, "positive_share")
-    if positive is None:
-        positive = float(known.get("positive_share", 0.0))
-    platforms = list(
-        payload.get("platforms") or payload.get("platforms_rising") or known.get("platforms", [])
-    )
-    verified = payload.get("cross_platform_verified")
-    if not isinstance(verified, bool):
-        verified = len(set(platforms)) >= 2
-    negative = payload.get("negative_event")
+def _signal(trend: TrendConfirmed, settings: DecideSettings) -> tuple[TrendSignal, dict[str, Any]]:
     signal = TrendSignal(
-        heat_index=heat,
-        positive_share=positive,
-        cross_platform_verified=verified,
-        new_category=bool(payload.get("category_is_new", False)),
-        negative_event=str(negative) if negative else None,
+        heat_index=trend.heat,
+        positive_share=trend.positive_share,
+        cross_platform_verified=trend.cross_platform_verified,
+        new_category=settings.new_category,
     )
     inputs = {
-        "heat": heat,
-        "positive_share": positive,
-        "platforms": platforms,
-        "cross_platform_verified": verified,
-        "category_is_new": signal.new_category,
-        "negative_event": signal.negative_event,
-        "validation_demand": payload.get("validation_demand"),
+        "heat": trend.heat,
+        "positive_share": trend.positive_share,
+        "platforms": list(trend.platforms),
+        "cross_platform_verified": trend.cross_platform_verified,
+        "category_is_new": settings.new_category,
+        "validation_demand": trend.validation_demand,
     }
     return signal, inputs
 
@@ -139,16 +119,6 @@ def _route_trend(
     now: datetime,
     sizing: tuple[int | None, tuple[Reason, ...], dict[str, Any]],
 ) -> None:
-    if signal.negative_event:
-        queue.pause_related(
-            connection,
-            [sku],
-            signal.negative_event,
-            {"heat": signal.heat_index},
-            now,
-            event.event_id,
-        )
-        return
     stage, made_to_order = queue.sku_mode(connection, sku)
     if made_to_order or stage != LadderStage.WATCHING.value:
         why = "made to order since the decline" if made_to_order else f"ladder at {stage}"
@@ -176,11 +146,12 @@ def _route_trend(
     reasons.extend(step.reasons)
     quantity = step.order.quantity
     try:
-        plan = stage_one_split(connection, settings, sku, quantity, now)
+        plan, late = stage_one_split(connection, settings, sku, quantity, now)
     except (InvalidInput, Conflict) as error:
-        reasons.append(Reason("D-2", error.detail))
+        reasons.append(Reason(error.rule or "D-2", error.detail.removeprefix("D-2: ")))
         record_watch(connection, sku, Route.HUMAN_REVIEW, tuple(reasons), inputs, now, event)
         return
+    reasons.extend(late)
     plan, cash_reasons, cash_ok = fit_cash(connection, settings, sku, plan, now)
     reasons.extend(cash_reasons)
     routed = route_decision(signal, plan.cost, settings)
@@ -190,7 +161,7 @@ def _route_trend(
         connection,
         sku=sku,
         route=route,
-        status=ProposalStatus.APPROVED if auto else ProposalStatus.PROPOSED,
+        status=ProposalStatus.SCHEDULED if auto else ProposalStatus.PROPOSED,
         reasons=(*routed.reasons, *reasons),
         plan=plan,
         inputs={
@@ -205,19 +176,18 @@ def _route_trend(
         now=now,
         source_event_id=event.event_id,
         trend_settings=settings,
+        scheduled_for=now + timedelta(minutes=settings.undo_window_minutes) if auto else None,
     )
     queue.set_mode(connection, sku, now, stage=LadderStage.TEST_ORDER.value)
     if auto:
         orders.approve_rows(
             connection, ctx, orders.decision_rows(connection, decision_id), now, check_cash=True
         )
-        actions.act_in(
-            connection, ctx, decision_id, ProposalAction.SEND, actor="buzzstock (auto-execute)"
-        )
 
 
 def on_order_confirmed(ctx: Context, event: Event) -> None:
     """D-3: a sale may finish the first batch (stage 2) or prove lasting demand (stage 3)."""
+    OrderConfirmed.from_payload(event.payload)
     now = ctx.clock.now()
     candidates = replenish.ladder_candidates(ctx)
     with ctx.engine.begin() as connection:

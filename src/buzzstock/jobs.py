@@ -1,0 +1,18 @@
+"""Every capability's due jobs, run on each pass of a worker (``buzzstock worker``, the server's
+background loop, the demo) beside the outbox dispatcher."""
+
+from __future__ import annotations
+
+from buzzstock.core.context import Context
+from buzzstock.decide import service as decide
+from buzzstock.stock import service as stock
+
+
+def run_due_jobs(ctx: Context) -> int:
+    """Release expired holds (S-4), apply the live-sale velocity rules to SKUs selling now
+    (S-5), send auto-executed orders whose undo window passed (D-6); returns how much was done."""
+    done = stock.release_expired(ctx)
+    for sku in stock.skus_selling_now(ctx):
+        done += len(stock.evaluate_live_rules(ctx, sku))
+    done += len(decide.send_due_decisions(ctx))
+    return done
