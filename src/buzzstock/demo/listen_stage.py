@@ -28,6 +28,7 @@ from buzzstock.listen.store_cli import trends_table
 from buzzstock.listen.watch_store import set_watch_lists
 from buzzstock.listen.watchlist import WatchList
 from buzzstock.sim.buzz import CATALOGUE, simulate
+from buzzstock.worker import run_until_idle
 
 SKU = "BREEZE-BAND"
 DECOY_SKU = "NOVA-RING"
@@ -93,6 +94,7 @@ def run_listen_stage(console: Console, ctx: Context) -> dict[str, Any]:
     set_watch_lists(ctx, demo_watch_lists())
     mentions = demo_mentions(ctx.clock.now())
     report = import_file(ctx, "demo-buzz.jsonl", _to_jsonl(mentions))
+    run_until_idle(ctx)
     console.print(
         f"imported {report.new} mentions from {len({item.platform for item in mentions})} "
         "platforms (English and Chinese) for "

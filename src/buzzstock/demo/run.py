@@ -1,10 +1,12 @@
-"""`buzzstock demo`: the seed's live sale (S-3, S-5, S-7, S-10, S-11) through the real hub.
+"""`buzzstock demo`: the loop of one shop through the real engine.
 
-BreezeStyle sells 3,000 smart bracelets on nine channels in three regions at once. Buyer
-processes order concurrently against the database; a monitor applies the live-sale rules while
-the sale runs; afterwards every order ships from the nearest warehouse with capacity, and the
-summary shows what a seller would check: nothing oversold, where units went, which rules fired,
-and that the ledger still proves every movement.
+BreezeStyle sets its shop up from one file (catalogue, stock, suppliers, cash) and sells 3,000
+smart bracelets on nine channels in three regions at once: buyer processes order concurrently
+against the database, a monitor applies the live-sale rules (S-3, S-5, S-7, S-10, S-11), and the
+summary shows nothing oversold and a ledger that proves every movement. Then four weeks of
+social buzz are imported; the worker confirms the bracelet's trend and decide auto-executes a
+stage-1 order with its undo window (D-6), which is sent, shipped and received; a level-3 crisis
+stops the bracelet everywhere until the seller lifts the stop.
 """
 
 from __future__ import annotations
@@ -19,10 +21,12 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from sqlalchemy import func, select
 
+from buzzstock.core.clock import ShiftedClock
 from buzzstock.core.context import Context, open_context
 from buzzstock.core.db import reading
 from buzzstock.core.errors import DomainError
 from buzzstock.core.events import outbox_events
+from buzzstock.demo.crisis_stage import run_crisis_stage
 from buzzstock.demo.decide_stage import run_decide_stage
 from buzzstock.demo.listen_stage import run_listen_stage
 from buzzstock.settings import Settings, load_settings
@@ -71,14 +75,15 @@ def demo_settings(database_url: str | None) -> Settings:
 
 def run_demo(console: Console, database_url: str | None = None) -> int:
     settings = demo_settings(database_url)
-    ctx = open_context(settings)
+    clock = ShiftedClock()
+    ctx = open_context(settings, clock)
     try:
-        return _run(console, ctx)
+        return _run(console, ctx, clock)
     finally:
         ctx.close()
 
 
-def _run(console: Console, ctx: Context) -> int:
+def _run(console: Console, ctx: Context, clock: ShiftedClock) -> int:
     console.rule("[bold]buzzstock demo: a multi-platform live sale[/bold]")
     report = load_shop(ctx, read_shop_file(catalogue_path()))
     if SKU in report.skipped_stock:
@@ -142,15 +147,18 @@ def _run(console: Console, ctx: Context) -> int:
         console, ctx, oversold, granted_units, shipped, refused, rule_log, verified.ok, seconds
     )
     run_listen_stage(console, ctx)
-    restock = run_decide_stage(console, ctx)
-    sold_after = _sell_restock(ctx, restock["received_units"])
-    verified_after = ledger.verify(ctx.engine)
+    restock = run_decide_stage(console, ctx, clock)
+    sold_after = _sell_restock(ctx, restock["received_units"] // 2)
     console.print(
         f"after the restock arrived: {sold_after} of {restock['received_units']} units sold on "
-        f"the channels; oversold units: 0; ledger verified: "
-        f"{'yes' if verified_after.ok else 'NO'}"
+        "the channels"
     )
-    return 0 if oversold == 0 and verified.ok and verified_after.ok else 1
+    crisis = run_crisis_stage(console, ctx, list(CHANNEL_DEMAND))
+    verified_after = ledger.verify(ctx.engine)
+    console.print(f"oversold units: 0; ledger verified: {'yes' if verified_after.ok else 'NO'}")
+    stopped = not any(crisis["stopped"].values()) and crisis["refused"].startswith("refused")
+    ok = oversold == 0 and verified.ok and verified_after.ok and stopped
+    return 0 if ok and restock["route"] == "auto_execute" else 1
 
 
 def _sell_restock(ctx: Context, units: int) -> int:
