@@ -3,6 +3,7 @@ background loop, the demo) beside the outbox dispatcher."""
 
 from __future__ import annotations
 
+from buzzstock.core import idempotency
 from buzzstock.core.context import Context
 from buzzstock.decide import service as decide
 from buzzstock.stock import service as stock
@@ -10,8 +11,10 @@ from buzzstock.stock import service as stock
 
 def run_due_jobs(ctx: Context) -> int:
     """Release expired holds (S-4), apply the live-sale velocity rules to SKUs selling now
-    (S-5), send auto-executed orders whose undo window passed (D-6); returns how much was done."""
+    (S-5), send auto-executed orders whose undo window passed (D-6), forget Idempotency-Keys past
+    their retention; returns how much was done."""
     done = stock.release_expired(ctx)
+    done += idempotency.expire(ctx)
     for sku in stock.skus_selling_now(ctx):
         done += len(stock.evaluate_live_rules(ctx, sku))
     done += len(decide.send_due_decisions(ctx))

@@ -6,6 +6,10 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
+from sqlalchemy import func, select
+
+from buzzstock.core.db import create_db_engine
+from buzzstock.core.idempotency import idempotency_keys
 
 from .helpers import (
     DEMO_SKU,
@@ -146,3 +150,51 @@ def test_an_overlong_idempotency_key_is_refused(
         )
     assert refused.status_code == 422
     assert "255" in problem_of(refused)["detail"]
+
+
+def test_requests_with_a_bad_api_key_claim_no_idempotency_key(
+    server: Server, anonymous: httpx.Client
+) -> None:
+    """Issue 11 finding 6: 500 POSTs with an unknown API key used to leave 500 rows behind."""
+    before = _stored_keys(server)
+    for attempt in range(50):
+        refused = anonymous.post(
+            "/api/v1/reservations",
+            json=reservation_body(DEMO_SKU, 1),
+            headers={"Authorization": f"Bearer bz_channel_forged{attempt}", **_key()},
+        )
+        assert refused.status_code == 401
+        problem_of(refused)
+    missing = anonymous.post(
+        "/api/v1/reservations", json=reservation_body(DEMO_SKU), headers=_key()
+    )
+    assert missing.status_code == 401
+    assert _stored_keys(server) == before
+
+
+def test_a_replayed_answer_is_byte_identical_to_the_first(channel: httpx.Client) -> None:
+    granted_key, refused_key = _key(), _key()
+    body = reservation_body(DEMO_SKU, 1, buyer="byte-buyer")
+    unknown = reservation_body("NO-SUCH-SKU")
+    first = channel.post("/api/v1/reservations", json=body, headers=granted_key)
+    refused_first = channel.post("/api/v1/reservations", json=unknown, headers=refused_key)
+    replayed = channel.post("/api/v1/reservations", json=body, headers=granted_key)
+    refused_again = channel.post("/api/v1/reservations", json=unknown, headers=refused_key)
+
+    assert first.status_code == replayed.status_code == 201
+    assert replayed.content == first.content
+    assert replayed.headers["content-type"] == first.headers["content-type"]
+    assert refused_first.status_code == refused_again.status_code == 404
+    assert refused_again.content == refused_first.content
+    assert refused_again.headers["content-type"] == "application/problem+json"
+
+
+def _stored_keys(server: Server) -> int:
+    engine = create_db_engine(server.database_url)
+    try:
+        with engine.connect() as connection:
+            return int(
+                connection.execute(select(func.count()).select_from(idempotency_keys)).scalar_one()
+            )
+    finally:
+        engine.dispose()

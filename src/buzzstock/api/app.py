@@ -8,6 +8,7 @@ from buzzstock import __version__
 from buzzstock.api import admin, problems, shop
 from buzzstock.api.middleware import RequestGuard
 from buzzstock.catalog import api as catalog_api
+from buzzstock.core import idempotency
 from buzzstock.core.context import Context, open_context
 from buzzstock.decide import api as decide_api
 from buzzstock.listen import api as listen_api
@@ -36,6 +37,7 @@ def create_app(ctx: Context) -> FastAPI:
     app.include_router(listen_api.router)
     app.include_router(catalog_api.router)
     app.include_router(shop.router)
+    idempotency.watch_commits(ctx.engine)
     app.add_middleware(RequestGuard, ctx=ctx)
     return app
 

@@ -1,8 +1,9 @@
-"""ASGI middleware: body size limit and Idempotency-Key replay for every creating POST."""
+"""ASGI middleware: body size limit and Idempotency-Key replay for every creating POST.
+
+A key is claimed only for a request whose API key is valid, so bad keys write nothing."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
@@ -11,9 +12,10 @@ from starlette.concurrency import run_in_threadpool
 
 from buzzstock.api.problems import PROBLEM_JSON
 from buzzstock.core import idempotency
+from buzzstock.core.auth import authenticate
 from buzzstock.core.context import Context
-from buzzstock.core.errors import PROBLEM_BASE, DomainError
-from buzzstock.core.requests import bearer_key
+from buzzstock.core.errors import PROBLEM_BASE, DomainError, Unauthorized
+from buzzstock.core.requests import PRINCIPAL_STATE, bearer_key
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -66,45 +68,58 @@ class RequestGuard:
         if scope["method"] != "POST" or key is None:
             await self.app(scope, replay, send)
             return
-        presented = bearer_key(headers.get("authorization"), headers.get("x-api-key")) or ""
-        key_scope = hashlib.sha256(presented.encode()).hexdigest()[:32]
+        presented = bearer_key(headers.get("authorization"), headers.get("x-api-key"))
+        try:
+            principal = await run_in_threadpool(authenticate, self.ctx, presented)
+        except Unauthorized:
+            # The route answers 401 itself; an unauthenticated request claims no key.
+            await self.app(scope, replay, send)
+            return
+        scope.setdefault("state", {})[PRINCIPAL_STATE] = principal
         fingerprint = idempotency.fingerprint(scope["method"], scope["path"], body)
         try:
-            stored = await run_in_threadpool(
-                idempotency.begin, self.ctx, key_scope, key, fingerprint
+            claimed = await run_in_threadpool(
+                idempotency.begin, self.ctx, principal.key_id, key, fingerprint
             )
         except DomainError as error:
             await _send_json(send, error.status, error.problem(), PROBLEM_JSON)
             return
-        if stored is not None:
-            await _send_json(
-                send,
-                stored.status_code,
-                stored.body,
-                PROBLEM_JSON if stored.status_code >= 400 else "application/json",
-                replayed=True,
+        if isinstance(claimed, idempotency.StoredAnswer):
+            await _send_bytes(
+                send, claimed.status_code, claimed.body, claimed.content_type, replayed=True
             )
             return
+        await self._run_claimed(scope, replay, send, claimed)
+
+    async def _run_claimed(
+        self, scope: Scope, receive: Receive, send: Send, claim: idempotency.Claim
+    ) -> None:
         held: list[Message] = []
 
         async def capture(message: Message) -> None:
             held.append(message)
 
+        token = idempotency.running(claim)
         try:
-            await self.app(scope, replay, capture)
+            await self.app(scope, receive, capture)
         finally:
+            idempotency.done_running(token)
             starts = [message for message in held if message["type"] == "http.response.start"]
             status = starts[0]["status"] if starts else 500
+            content_type = next(
+                (
+                    value.decode()
+                    for name, value in (starts[0]["headers"] if starts else [])
+                    if name.lower() == b"content-type"
+                ),
+                PROBLEM_JSON,
+            )
             raw = b"".join(
                 message.get("body", b"")
                 for message in held
                 if message["type"] == "http.response.body"
             )
-            try:
-                answer = json.loads(raw) if raw else None
-            except ValueError:
-                answer = raw.decode(errors="replace")
-            await run_in_threadpool(idempotency.finish, self.ctx, key_scope, key, status, answer)
+            await run_in_threadpool(idempotency.finish, self.ctx, claim, status, raw, content_type)
         # The answer leaves only once it is stored: a client that retries as soon as it has
         # read it must get it replayed, not "the first request is still running" (409).
         for message in held:
@@ -141,10 +156,13 @@ def _replayer(body: bytes) -> Receive:
     return receive
 
 
-async def _send_json(
-    send: Send, status: int, body: Any, media_type: str, *, replayed: bool = False
+async def _send_json(send: Send, status: int, body: Any, media_type: str) -> None:
+    await _send_bytes(send, status, json.dumps(body).encode(), media_type)
+
+
+async def _send_bytes(
+    send: Send, status: int, payload: bytes, media_type: str, *, replayed: bool = False
 ) -> None:
-    payload = json.dumps(body).encode()
     headers = [
         (b"content-type", media_type.encode()),
         (b"content-length", str(len(payload)).encode()),

@@ -87,3 +87,8 @@ class IdempotencyMismatch(DomainError):
 class IdempotencyInFlight(Conflict):
     slug = "idempotency-key-in-flight"
     title = "A request with this Idempotency-Key is still being processed"
+
+
+class IdempotencyAnswerLost(Conflict):
+    slug = "idempotency-answer-lost"
+    title = "The request with this Idempotency-Key was carried out but its answer was lost"

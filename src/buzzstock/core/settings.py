@@ -64,7 +64,17 @@ class ApiSettings(Group):
         1_048_576, gt=0, description="Largest request body accepted, in bytes."
     )
     idempotency_ttl_hours: int = Field(
-        24, gt=0, description="How long an Idempotency-Key answer is replayed."
+        24,
+        gt=0,
+        le=24 * 365,
+        description="How long an Idempotency-Key answer is replayed; older keys are deleted.",
+    )
+    idempotency_takeover_seconds: int = Field(
+        60,
+        ge=1,
+        le=3600,
+        description="After how long a retry may take over a key whose first request never "
+        "answered (the server stopped); keep it longer than your slowest request.",
     )
 
 

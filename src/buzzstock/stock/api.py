@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from buzzstock.core.requests import Caller, Ctx
+from buzzstock.core.requests import Caller, Ctx, RequestKey
 from buzzstock.stock import ledger, service
 from buzzstock.stock.view import stock_view
 
@@ -84,10 +84,16 @@ class BuyerLimitRequest(Body):
 
 
 @router.post("/reservations", status_code=status.HTTP_201_CREATED, response_model=ReservationOut)
-def create_reservation(body: ReservationRequest, ctx: Ctx, caller: Caller) -> dict[str, Any]:
-    """S-4: hold units of a SKU for a buyer on a channel, or 409 naming the rule that refused."""
+def create_reservation(
+    body: ReservationRequest, ctx: Ctx, caller: Caller, request_key: RequestKey
+) -> dict[str, Any]:
+    """S-4: hold units of a SKU for a buyer on a channel, or 409 naming the rule that refused.
+
+    The hold stores the Idempotency-Key with itself, so a retry after any crash finds it again."""
     caller.require_channel(body.channel)
-    held = service.reserve(ctx, body.sku, body.quantity, body.channel, body.buyer)
+    held = service.reserve(
+        ctx, body.sku, body.quantity, body.channel, body.buyer, request_key=request_key
+    )
     return held.as_dict()
 
 
