@@ -16,7 +16,7 @@ from buzzstock.core.settings import describe
 from buzzstock.decide.cli import decisions_app, plan_app
 from buzzstock.listen.cli import listen_app, trends
 from buzzstock.settings import load_settings
-from buzzstock.shop import load_shop, read_shop_file
+from buzzstock.shop import load_shop_file
 from buzzstock.sim.cli import livesale, simulate, stress
 from buzzstock.stock.cli import ledger_app, stock_app
 from buzzstock.stock.sync.cli import sync_worker
@@ -70,9 +70,10 @@ def db_upgrade() -> None:
 @catalog_app.command("load")
 def catalog_load(path: Annotated[Path, typer.Argument(help="TOML or YAML catalogue file")]) -> None:
     """Create or update regions, markets, warehouses, channels, SKUs, suppliers, opening stock
-    and opening cash from one shop file (docs/quickstart.md)."""
+    and opening cash from one shop file (docs/quickstart.md). A file with any problem changes
+    nothing: every problem is listed with its line."""
     with open_store() as ctx:
-        report = load_shop(ctx, read_shop_file(path))
+        report = load_shop_file(ctx, path)
     console.print(f"created: {report.created or 'nothing'}; updated: {report.updated or 'nothing'}")
     if report.stocked:
         console.print(f"opening stock set for: {', '.join(report.stocked)}")

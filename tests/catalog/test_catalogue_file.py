@@ -5,15 +5,20 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
-from buzzstock.catalog.model import Channel, Warehouse
+from buzzstock.catalog.model import Channel, Market, Region, Sku, Warehouse
 from buzzstock.catalog.service import list_entries
-from buzzstock.core.context import Context
+from buzzstock.cli import app
+from buzzstock.core.context import Context, open_context
 from buzzstock.core.errors import InvalidInput
 from buzzstock.decide import service as decide
+from buzzstock.settings import Settings
 from buzzstock.shop import load_shop, read_shop_file
 from buzzstock.stock.view import stock_view
 from tests.stock.test_pool_basics import demo_catalogue_path
+
+runner = CliRunner()
 
 YAML = """
 regions:
@@ -65,7 +70,9 @@ def test_a_file_with_mistakes_names_them_all(tmp_path: Path) -> None:
     )
     with pytest.raises(InvalidInput) as refused:
         read_shop_file(path)
-    assert "warehouses.0.lat" in refused.value.detail
+    assert "bad.toml: line 6: warehouses[0].lat: Input should be less than or equal to 90" in (
+        refused.value.detail
+    )
     assert "unknown platform 'myspace'" in refused.value.detail
 
 
@@ -143,3 +150,83 @@ def test_every_platform_name_sellers_use_is_read_as_the_one_platform_list() -> N
 def _write(path: Path, text: str) -> Path:
     path.write_text(text, encoding="utf-8")
     return path
+
+
+SHOP_WITH_TWO_MISTAKES = """\
+[[regions]]
+code = "US"
+name = "North America"
+timezone = "America/Chicago"
+lat = 39.8
+lon = -98.6
+
+[[markets]]
+code = "US"
+name = "United States"
+region = "US"
+currency = "USD"
+timezone = "America/New_York"
+
+[[warehouses]]
+code = "NJ"
+name = "New Jersey"
+region = "US"
+city = "Edison"
+lat = 40.5
+lon = -74.4
+
+[[channels]]
+code = "shop"
+name = "Own shop"
+platform = "shopify"
+market = "US"
+
+[[skus]]
+code = "MUG-1"
+name = "Office ritual mug"
+
+[[stock]]
+sku = "MUG-1"
+warehouses = { NJ = 120 }
+quotas = { US = 1, XX = 1 }
+elastic_share = 0.25
+
+[[stock]]
+sku = "NOPE"
+warehouses = { NJ = 5, MARS = 1 }
+"""
+
+
+def test_finding_4_a_failed_catalog_load_changes_nothing_and_names_every_problem(
+    database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("BUZZSTOCK_DATABASE_URL", database_url)
+    monkeypatch.setenv("BUZZSTOCK_CONFIG", str(tmp_path / "none.toml"))
+    path = _write(tmp_path / "shop.toml", SHOP_WITH_TWO_MISTAKES)
+
+    refused = runner.invoke(app, ["catalog", "load", str(path)])
+
+    assert refused.exit_code == 1, refused.output
+    assert "Traceback" not in refused.output
+    assert "nothing was changed" in refused.output
+    assert "shop.toml: line 36: stock[0].quotas.XX: unknown region 'XX'" in refused.output
+    assert "shop.toml: line 40: stock[1].sku: unknown SKU 'NOPE'" in refused.output
+    assert "shop.toml: line 41: stock[1].warehouses.MARS: unknown warehouse 'MARS'" in (
+        refused.output
+    )
+    shown = runner.invoke(app, ["stock", "show", "MUG-1"])
+    assert shown.exit_code == 1
+    store = open_context(Settings(database_url=database_url))
+    try:
+        for kind in (Region, Market, Warehouse, Channel, Sku):
+            assert list_entries(store, kind) == [], kind.__name__
+    finally:
+        store.close()
+
+    fixed = SHOP_WITH_TWO_MISTAKES.replace(", XX = 1", "").split('[[stock]]\nsku = "NOPE"')[0]
+    loaded = runner.invoke(app, ["catalog", "load", str(_write(path, fixed))])
+
+    assert loaded.exit_code == 0, loaded.output
+    assert "opening stock set for: MUG-1" in loaded.output
+    shown = runner.invoke(app, ["stock", "show", "MUG-1"])
+    assert "on hand 120" in shown.output

@@ -13,6 +13,7 @@ from typing import NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from buzzstock.core.context import Context, open_context
 from buzzstock.core.errors import DomainError
@@ -50,7 +51,7 @@ def open_store() -> Iterator[Context]:
         yield ctx
     except DomainError as error:
         rule = f" [{error.rule}]" if error.rule else ""
-        errors.print(f"[red]error{rule}:[/red] {error.detail}", highlight=False)
+        errors.print(f"[red]error{rule}:[/red] {escape(error.detail)}", highlight=False)
         raise typer.Exit(1) from error
     finally:
         if ctx is not None:

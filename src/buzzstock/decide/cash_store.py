@@ -29,32 +29,39 @@ def start_of_day(moment: datetime) -> datetime:
 
 def set_liquid_funds(ctx: Context, amount: float, currency: str = "CNY") -> dict[str, Any]:
     """D-5: the seller states the cash it can spend now; every cash rule is measured against it."""
+    with ctx.engine.begin() as connection:
+        set_liquid_funds_in(connection, ctx, amount, currency)
+    return cash_overview(ctx)
+
+
+def set_liquid_funds_in(
+    connection: Connection, ctx: Context, amount: float, currency: str = "CNY"
+) -> None:
+    """``set_liquid_funds`` inside the caller's transaction."""
     if not amount >= 0 or amount > 1e12:
         raise InvalidInput("liquid funds must be a number between 0 and 10^12", rule="D-5")
     if len(currency) != 3:
         raise InvalidInput("currency must be a 3-letter code such as CNY or USD", rule="D-5")
     now = ctx.clock.now()
-    with ctx.engine.begin() as connection:
-        row = account(connection, lock=True)
-        if row is None:
-            connection.execute(
-                insert(cash_accounts).values(
-                    account=ACCOUNT,
-                    liquid_funds=amount,
-                    currency=currency.upper(),
-                    updated_at=now,
-                )
+    row = account(connection, lock=True)
+    if row is None:
+        connection.execute(
+            insert(cash_accounts).values(
+                account=ACCOUNT,
+                liquid_funds=amount,
+                currency=currency.upper(),
+                updated_at=now,
             )
-            change = amount
-        else:
-            connection.execute(
-                update(cash_accounts)
-                .where(cash_accounts.c.account == ACCOUNT)
-                .values(liquid_funds=amount, currency=currency.upper(), updated_at=now)
-            )
-            change = amount - row.liquid_funds
-        _movement(connection, now, "set", change, amount, None, "liquid funds set by the seller")
-    return cash_overview(ctx)
+        )
+        change = amount
+    else:
+        connection.execute(
+            update(cash_accounts)
+            .where(cash_accounts.c.account == ACCOUNT)
+            .values(liquid_funds=amount, currency=currency.upper(), updated_at=now)
+        )
+        change = amount - row.liquid_funds
+    _movement(connection, now, "set", change, amount, None, "liquid funds set by the seller")
 
 
 class CashEntry(BaseModel):
@@ -69,10 +76,15 @@ class CashEntry(BaseModel):
 def set_opening_funds(ctx: Context, cash: CashEntry) -> bool:
     """D-5: the opening funds of a new shop; False (nothing changed) once funds are set, since
     payments move them from then on (``buzzstock decisions cash`` sets them again)."""
-    with reading(ctx.engine) as connection:
-        if account(connection) is not None:
-            return False
-    set_liquid_funds(ctx, cash.liquid_funds, cash.currency)
+    with ctx.engine.begin() as connection:
+        return set_opening_funds_in(connection, ctx, cash)
+
+
+def set_opening_funds_in(connection: Connection, ctx: Context, cash: CashEntry) -> bool:
+    """``set_opening_funds`` inside the caller's transaction (the whole shop file in one)."""
+    if account(connection) is not None:
+        return False
+    set_liquid_funds_in(connection, ctx, cash.liquid_funds, cash.currency)
     return True
 
 

@@ -10,7 +10,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import Connection, delete, insert, select, update
 
-from buzzstock.catalog.service import Sku, get_entry
+from buzzstock.catalog.service import sku_exists
 from buzzstock.core.clock import as_utc
 from buzzstock.core.context import Context
 from buzzstock.core.db import reading
@@ -138,25 +138,33 @@ def _values(spec: SupplierSpec, now: datetime) -> dict[str, Any]:
 
 def save_supplier(ctx: Context, spec: SupplierSpec) -> tuple[dict[str, Any], bool]:
     """D-1: create or replace a supplier; returns (supplier, created). Unknown SKUs are refused."""
-    for sku in spec.skus:
-        get_entry(ctx, Sku, sku)
-    now = ctx.clock.now()
     with ctx.engine.begin() as connection:
-        exists = connection.execute(
-            select(suppliers.c.code).where(suppliers.c.code == spec.code)
-        ).first()
-        if exists is None:
-            connection.execute(
-                insert(suppliers).values(code=spec.code, created_at=now, **_values(spec, now))
-            )
-        else:
-            connection.execute(
-                update(suppliers).where(suppliers.c.code == spec.code).values(**_values(spec, now))
-            )
-        connection.execute(delete(supplier_skus).where(supplier_skus.c.supplier == spec.code))
-        for sku in sorted(set(spec.skus)):
-            connection.execute(insert(supplier_skus).values(supplier=spec.code, sku=sku))
-    return get_supplier(ctx, spec.code), exists is None
+        created = save_supplier_in(connection, ctx, spec)
+    return get_supplier(ctx, spec.code), created
+
+
+def save_supplier_in(connection: Connection, ctx: Context, spec: SupplierSpec) -> bool:
+    """``save_supplier`` inside the caller's transaction (the whole shop file in one); True if
+    the supplier is new."""
+    for sku in spec.skus:
+        if not sku_exists(connection, sku):
+            raise NotFound(f"no sku {sku!r}")
+    now = ctx.clock.now()
+    exists = connection.execute(
+        select(suppliers.c.code).where(suppliers.c.code == spec.code)
+    ).first()
+    if exists is None:
+        connection.execute(
+            insert(suppliers).values(code=spec.code, created_at=now, **_values(spec, now))
+        )
+    else:
+        connection.execute(
+            update(suppliers).where(suppliers.c.code == spec.code).values(**_values(spec, now))
+        )
+    connection.execute(delete(supplier_skus).where(supplier_skus.c.supplier == spec.code))
+    for sku in sorted(set(spec.skus)):
+        connection.execute(insert(supplier_skus).values(supplier=spec.code, sku=sku))
+    return exists is None
 
 
 def deactivate_supplier(ctx: Context, code: str) -> None:

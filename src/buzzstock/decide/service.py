@@ -1,6 +1,7 @@
 """Decide's front door (SPEC §2): what the API, the CLI, the demo and other capabilities use.
 
-Everything here opens its own unit of work; the modules behind it are decide's own.
+Everything here opens its own unit of work, except the ``*_in`` functions, which work inside
+the caller's transaction; the modules behind it are decide's own.
 """
 
 from buzzstock.decide.actions import act
@@ -10,6 +11,7 @@ from buzzstock.decide.cash_store import (
     cash_overview,
     set_liquid_funds,
     set_opening_funds,
+    set_opening_funds_in,
 )
 from buzzstock.decide.handlers import register_decide_handlers
 from buzzstock.decide.ladder import Freight
@@ -37,6 +39,7 @@ from buzzstock.decide.registry import (
     get_supplier,
     list_suppliers,
     save_supplier,
+    save_supplier_in,
 )
 from buzzstock.decide.schedule import send_due_decisions
 from buzzstock.decide.stops import get_stop, lift_stop, list_stops, raise_stop
@@ -79,10 +82,12 @@ __all__ = [
     "register_decide_handlers",
     "resume_order",
     "save_supplier",
+    "save_supplier_in",
     "send_due_decisions",
     "send_order",
     "set_liquid_funds",
     "set_opening_funds",
+    "set_opening_funds_in",
     "ship_order",
     "start_production",
 ]

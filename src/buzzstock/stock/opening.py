@@ -4,9 +4,10 @@ S-3), applied once; after that stock moves only through the hub."""
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+from sqlalchemy import Connection
 
 from buzzstock.core.context import Context
-from buzzstock.stock.pool import receive, set_buyer_limit, set_quotas
+from buzzstock.stock.pool import receive_in, set_buyer_limit_in, set_quotas_in
 
 
 class StockPlan(BaseModel):
@@ -44,10 +45,16 @@ class StockPlan(BaseModel):
 
 def apply_stock_plan(ctx: Context, plan: StockPlan) -> None:
     """Opening stock: receive units per warehouse, then split them into quotas (S-3)."""
+    with ctx.engine.begin() as connection:
+        apply_stock_plan_in(connection, ctx, plan)
+
+
+def apply_stock_plan_in(connection: Connection, ctx: Context, plan: StockPlan) -> None:
+    """``apply_stock_plan`` inside the caller's transaction (the whole shop file in one)."""
     for warehouse, units in sorted(plan.warehouses.items()):
         if units:
-            receive(ctx, plan.sku, warehouse, units, bucket="elastic", ref="opening")
+            receive_in(connection, ctx, plan.sku, warehouse, units, bucket="elastic", ref="opening")
     if plan.quotas:
-        set_quotas(ctx, plan.sku, plan.quotas, plan.elastic_share)
+        set_quotas_in(connection, ctx, plan.sku, plan.quotas, plan.elastic_share)
     if plan.buyer_limit is not None:
-        set_buyer_limit(ctx, plan.sku, plan.buyer_limit)
+        set_buyer_limit_in(connection, ctx, plan.sku, plan.buyer_limit)

@@ -56,27 +56,40 @@ def receive(
     By default they go to the quota of the warehouse's region if the SKU has one, else to the
     elastic pool.
     """
+    with ctx.engine.begin() as connection:
+        receive_in(connection, ctx, sku, warehouse, quantity, bucket=bucket, ref=ref)
+
+
+def receive_in(
+    connection: Connection,
+    ctx: Context,
+    sku: str,
+    warehouse: str,
+    quantity: int,
+    *,
+    bucket: str | None = None,
+    ref: str | None = None,
+) -> None:
+    """``receive`` inside the caller's transaction (a shop file's opening stock)."""
     if quantity <= 0:
         raise InvalidInput("quantity received must be a positive number of units")
-    now = ctx.clock.now()
-    with ctx.engine.begin() as connection:
-        ensure_pool(connection, sku)
-        ensure_level(ctx, connection, sku, warehouse)
-        target = bucket or default_bucket(connection, sku, warehouse)
-        ensure_bucket(connection, sku, target)
-        change_bucket(connection, sku, target, d_limit=quantity)
-        change_level(connection, sku, warehouse, d_on_hand=quantity)
-        ref = ref or new_id("rcv")
-        ledger.append(
-            connection,
-            sku,
-            now,
-            [
-                Movement("receive", ref, bucket=target, d_limit=quantity),
-                Movement("receive", ref, warehouse=warehouse, d_on_hand=quantity),
-            ],
-            low_alert_share=ctx.section(StockSettings).low_stock_alert_share,
-        )
+    ensure_pool(connection, sku)
+    ensure_level(ctx, connection, sku, warehouse)
+    target = bucket or default_bucket(connection, sku, warehouse)
+    ensure_bucket(connection, sku, target)
+    change_bucket(connection, sku, target, d_limit=quantity)
+    change_level(connection, sku, warehouse, d_on_hand=quantity)
+    ref = ref or new_id("rcv")
+    ledger.append(
+        connection,
+        sku,
+        ctx.clock.now(),
+        [
+            Movement("receive", ref, bucket=target, d_limit=quantity),
+            Movement("receive", ref, warehouse=warehouse, d_on_hand=quantity),
+        ],
+        low_alert_share=ctx.section(StockSettings).low_stock_alert_share,
+    )
 
 
 def set_quotas(
@@ -89,42 +102,53 @@ def set_quotas(
 
     Units already committed stay where they are; only free units move. Returns units per bucket.
     """
-    share = ctx.section(StockSettings).elastic_share if elastic_share is None else elastic_share
     with ctx.engine.begin() as connection:
-        known = {row.code for row in connection.execute(select(regions.c.code))}
-        unknown = sorted(set(weights) - known)
-        if unknown:
-            raise InvalidInput(f"unknown region(s) in quotas: {', '.join(unknown)}")
-        ensure_pool(connection, sku)
-        for region in weights:
-            ensure_bucket(connection, sku, region)
-        rows = {
-            row.bucket: row
-            for row in connection.execute(select(quota_buckets).where(quota_buckets.c.sku == sku))
-        }
-        free_total = sum(row.limit_units - row.used_units for row in rows.values())
-        used_total = sum(row.used_units for row in rows.values())
-        targets = split_quotas(free_total + used_total, weights, share)
-        plan: dict[str, int] = {}
-        for bucket, row in rows.items():
-            if bucket == ELASTIC:
-                continue
-            target = max(targets.get(bucket, 0), row.used_units)
-            plan[bucket] = target - row.limit_units
-        plan[ELASTIC] = -sum(plan.values())
-        movements = []
-        ref = new_id("quo")
-        for bucket in sorted(plan, key=bucket_lock_order):
-            delta = plan[bucket]
-            if delta:
-                change_bucket(connection, sku, bucket, d_limit=delta, initial=True)
-                movements.append(Movement("quota_set", ref, bucket=bucket, d_limit=delta))
-        if movements:
-            ledger.append(connection, sku, ctx.clock.now(), movements)
-        return {
-            row.bucket: row.limit_units
-            for row in connection.execute(select(quota_buckets).where(quota_buckets.c.sku == sku))
-        }
+        return set_quotas_in(connection, ctx, sku, weights, elastic_share)
+
+
+def set_quotas_in(
+    connection: Connection,
+    ctx: Context,
+    sku: str,
+    weights: dict[str, float],
+    elastic_share: float | None = None,
+) -> dict[str, int]:
+    """``set_quotas`` inside the caller's transaction (a shop file's opening stock)."""
+    share = ctx.section(StockSettings).elastic_share if elastic_share is None else elastic_share
+    known = {row.code for row in connection.execute(select(regions.c.code))}
+    unknown = sorted(set(weights) - known)
+    if unknown:
+        raise InvalidInput(f"unknown region(s) in quotas: {', '.join(unknown)}")
+    ensure_pool(connection, sku)
+    for region in weights:
+        ensure_bucket(connection, sku, region)
+    rows = {
+        row.bucket: row
+        for row in connection.execute(select(quota_buckets).where(quota_buckets.c.sku == sku))
+    }
+    free_total = sum(row.limit_units - row.used_units for row in rows.values())
+    used_total = sum(row.used_units for row in rows.values())
+    targets = split_quotas(free_total + used_total, weights, share)
+    plan: dict[str, int] = {}
+    for bucket, row in rows.items():
+        if bucket == ELASTIC:
+            continue
+        target = max(targets.get(bucket, 0), row.used_units)
+        plan[bucket] = target - row.limit_units
+    plan[ELASTIC] = -sum(plan.values())
+    movements = []
+    ref = new_id("quo")
+    for bucket in sorted(plan, key=bucket_lock_order):
+        delta = plan[bucket]
+        if delta:
+            change_bucket(connection, sku, bucket, d_limit=delta, initial=True)
+            movements.append(Movement("quota_set", ref, bucket=bucket, d_limit=delta))
+    if movements:
+        ledger.append(connection, sku, ctx.clock.now(), movements)
+    return {
+        row.bucket: row.limit_units
+        for row in connection.execute(select(quota_buckets).where(quota_buckets.c.sku == sku))
+    }
 
 
 def move_quota(
@@ -216,15 +240,22 @@ def set_paused_in(
 
 def set_buyer_limit(ctx: Context, sku: str, limit: int | None, *, rule: str = "S-5") -> None:
     """S-5: units one buyer may buy of this SKU across all orders (None switches it off)."""
+    with ctx.engine.begin() as connection:
+        set_buyer_limit_in(connection, ctx, sku, limit, rule=rule)
+
+
+def set_buyer_limit_in(
+    connection: Connection, ctx: Context, sku: str, limit: int | None, *, rule: str = "S-5"
+) -> None:
+    """``set_buyer_limit`` inside the caller's transaction (a shop file's opening stock)."""
     if limit is not None and limit < 1:
         raise InvalidInput("a buyer limit must be at least 1 unit (or none)")
-    with ctx.engine.begin() as connection:
-        changed = connection.execute(
-            update(stock_pools).where(stock_pools.c.sku == sku).values(buyer_limit=limit)
-        ).rowcount
-        if not changed:
-            raise NotFound(f"SKU {sku!r} has no stock pool")
-        record(connection, BuyerLimitChanged(sku=sku, limit=limit, rule=rule), ctx.clock.now())
+    changed = connection.execute(
+        update(stock_pools).where(stock_pools.c.sku == sku).values(buyer_limit=limit)
+    ).rowcount
+    if not changed:
+        raise NotFound(f"SKU {sku!r} has no stock pool")
+    record(connection, BuyerLimitChanged(sku=sku, limit=limit, rule=rule), ctx.clock.now())
 
 
 def add_in_transit(

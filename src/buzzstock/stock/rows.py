@@ -264,8 +264,12 @@ def book_capacity(connection: Connection, warehouse: str, day: date, units: int)
 
 def has_pool(ctx: Context, sku: str) -> bool:
     with reading(ctx.engine) as connection:
-        found = connection.execute(select(stock_pools.c.sku).where(stock_pools.c.sku == sku))
-        return found.first() is not None
+        return pool_exists(connection, sku)
+
+
+def pool_exists(connection: Connection, sku: str) -> bool:
+    found = connection.execute(select(stock_pools.c.sku).where(stock_pools.c.sku == sku))
+    return found.first() is not None
 
 
 def is_paused(connection: Connection, sku: str) -> bool:

@@ -2,7 +2,7 @@
 capabilities."""
 
 from buzzstock.stock.live import evaluate_live_rules, skus_selling_now
-from buzzstock.stock.opening import StockPlan, apply_stock_plan
+from buzzstock.stock.opening import StockPlan, apply_stock_plan, apply_stock_plan_in
 from buzzstock.stock.orders import Order, confirm, get_order, ship, units_sold
 from buzzstock.stock.pool import (
     add_in_transit,
@@ -22,7 +22,7 @@ from buzzstock.stock.reservations import (
     release_expired,
     reserve,
 )
-from buzzstock.stock.rows import has_pool
+from buzzstock.stock.rows import has_pool, pool_exists
 from buzzstock.stock.sync.stop import resume_selling_in, stop_selling_in
 from buzzstock.stock.view import stock_view
 
@@ -33,6 +33,7 @@ __all__ = [
     "add_in_transit",
     "add_in_transit_in",
     "apply_stock_plan",
+    "apply_stock_plan_in",
     "arrive",
     "arrive_in",
     "cancel",
@@ -42,6 +43,7 @@ __all__ = [
     "get_reservation",
     "has_pool",
     "move_quota",
+    "pool_exists",
     "receive",
     "release_expired",
     "reserve",
