@@ -199,7 +199,7 @@ def _parse_entries(name: str, raw: Any) -> ParsedShop:
 
 def _shape_problems(where: Location, error: ValidationError) -> Iterator[Problem]:
     for item in error.errors():
-        yield (*where, *item["loc"]), item["msg"]
+        yield (*where, *item["loc"]), item["msg"].removeprefix("Value error, ")
 
 
 def _twice(section: str, entries: Sequence[tuple[int, Any]]) -> Iterator[Problem]:

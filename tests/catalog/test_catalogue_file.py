@@ -230,3 +230,38 @@ def test_finding_4_a_failed_catalog_load_changes_nothing_and_names_every_problem
     assert "opening stock set for: MUG-1" in loaded.output
     shown = runner.invoke(app, ["stock", "show", "MUG-1"])
     assert "on hand 120" in shown.output
+
+
+def test_finding_9_shop_file_refuses_numbers_beyond_range(
+    database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("BUZZSTOCK_DATABASE_URL", database_url)
+    monkeypatch.setenv("BUZZSTOCK_CONFIG", str(tmp_path / "none.toml"))
+    warehouses = "".join(
+        f'[[warehouses]]\ncode = "W{n}"\nname = "W"\nregion = "US"\ncity = "C"\nlat = 1\nlon = 1\n'
+        for n in range(11)
+    )
+    units = ", ".join(f"W{n} = 100000000" for n in range(11))
+    shop = (
+        SHOP_WITH_TWO_MISTAKES.split("[[stock]]")[0].replace('name = "Office ritual mug"', "")
+        + 'name = "Mug"\nbase_price = inf\n\n'
+        + warehouses
+        + f'[[stock]]\nsku = "MUG-1"\nwarehouses = {{ {units} }}\nquotas = {{ US = inf }}\n'
+        + "buyer_limit = 9000000000000000000\n"
+    )
+    path = _write(tmp_path / "big.toml", shop)
+
+    refused = runner.invoke(app, ["catalog", "load", str(path)])
+
+    assert refused.exit_code == 1, refused.output
+    assert "skus[0].base_price: Input should be less than or equal to 1000000000" in refused.output
+    assert "stock[0].warehouses: a SKU holds at most 1000000000 units" in refused.output
+    assert "stock[0].quotas: the quota weight of region 'US' must be a finite" in refused.output
+    assert "stock[0].buyer_limit: Input should be less than or equal to 1000000000" in (
+        refused.output
+    )
+    store = open_context(Settings(database_url=database_url))
+    try:
+        assert list_entries(store, Sku) == []
+    finally:
+        store.close()

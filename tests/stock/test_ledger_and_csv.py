@@ -72,14 +72,9 @@ def test_a_file_with_bad_rows_imports_nothing_and_names_every_line(hub: Context)
         f"{SKU},LAX,1000\n"
     )
     report = csvio.import_csv(hub, bad)
-    assert [problem.split(":")[0] for problem in report.errors] == [
-        "line 3",
-        "line 4",
-        "line 5",
-        "line 6",
-    ]
-    assert "unknown sku 'NOPE'" in report.errors[0]
-    assert "already appears on line 2" in report.errors[3]
+    assert [problem.line for problem in report.errors] == [3, 4, 5, 6]
+    assert report.errors[0].message == "unknown SKU 'NOPE'"
+    assert "already appears on line 2" in report.errors[3].message
     assert stock_view(hub, SKU) == before
     partial = csvio.import_csv(hub, bad, good_rows_only=True)
     assert partial.adjustments == [(SKU, "LAX", 1100 - 1200)]

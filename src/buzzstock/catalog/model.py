@@ -58,7 +58,7 @@ class Sku(Entry):
     code: LongCode
     name: str = Field(min_length=1, max_length=300)
     category: str = Field("general", min_length=1, max_length=120)
-    base_price: float = Field(0.0, ge=0)
+    base_price: float = Field(0.0, ge=0, le=1_000_000_000)
     currency: str = Field("USD", pattern=r"^[A-Z]{3}$")
 
 

@@ -26,7 +26,9 @@ DAY_SECONDS = 86_400.0
 class FreightTerms(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    cost_per_unit: float = Field(ge=0, description="Freight cost per unit by this mode.")
+    cost_per_unit: float = Field(
+        ge=0, le=1_000_000, description="Freight cost per unit by this mode."
+    )
     transit_days: int = Field(ge=0, le=365, description="Days from shipping to the warehouse.")
 
 

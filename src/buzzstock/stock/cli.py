@@ -7,9 +7,11 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from buzzstock.core.cli import errors, open_store
+from buzzstock.core.textfiles import open_text_file
 from buzzstock.stock import csvio, ledger, service
 from buzzstock.stock.view import stock_view
 
@@ -101,25 +103,27 @@ def stock_export(out: Annotated[Path, typer.Option(help="CSV file to write")]) -
 
 @stock_app.command("import")
 def stock_import(
-    path: Path,
+    path: Annotated[
+        Path, typer.Argument(help="CSV as `stock export` writes it (UTF-8, GBK, Excel CSV)")
+    ],
     good_rows_only: Annotated[
         bool, typer.Option(help="import the good rows even if some rows are bad")
     ] = False,
 ) -> None:
-    """Set counted units on hand from a CSV file; bad rows are reported with line numbers."""
-    if not path.exists():
-        errors.print(f"[red]error:[/red] {path} does not exist")
-        raise typer.Exit(1)
+    """Set counted units on hand from a CSV file; a file with any bad row changes nothing and
+    every problem is listed with its line and column (docs/operations.md)."""
     with open_store() as ctx:
-        report = csvio.import_csv(
-            ctx, path.read_text(encoding="utf-8"), good_rows_only=good_rows_only
-        )
+        source = open_text_file(path)
+        report = csvio.import_csv(ctx, source, good_rows_only=good_rows_only)
     for problem in report.errors:
-        errors.print(f"[red]{problem}[/red]", highlight=False)
+        errors.print(escape(problem.describe(source.name)), style="red", highlight=False)
     if report.errors and not good_rows_only:
-        errors.print(f"{len(report.errors)} bad row(s): nothing was imported")
+        errors.print(
+            f"{len(report.errors)} problem(s) in {escape(source.name)}: nothing was changed"
+        )
         raise typer.Exit(1)
-    console.print(f"{report.applied} row(s) adjusted, {report.unchanged} unchanged")
+    read_as = "" if source.encoding.startswith("utf-8") else f" (read as {source.encoding} text)"
+    console.print(f"{report.applied} row(s) adjusted, {report.unchanged} unchanged{read_as}")
 
 
 @ledger_app.command("verify")

@@ -7,6 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import Connection
 
 from buzzstock.core.context import Context
+from buzzstock.stock.model import MAX_UNITS
 from buzzstock.stock.pool import receive_in, set_buyer_limit_in, set_quotas_in
 
 
@@ -24,7 +25,7 @@ class StockPlan(BaseModel):
     warehouses: dict[str, int] = Field(min_length=1)
     quotas: dict[str, float] = Field(default_factory=dict)
     elastic_share: float | None = Field(None, ge=0, le=1)
-    buyer_limit: int | None = Field(None, ge=1)
+    buyer_limit: int | None = Field(None, ge=1, le=MAX_UNITS)
 
     @field_validator("warehouses")
     @classmethod
@@ -32,14 +33,22 @@ class StockPlan(BaseModel):
         for code, units in value.items():
             if units < 0 or units > 100_000_000:
                 raise ValueError(f"units for warehouse {code!r} must be between 0 and 100000000")
+        if sum(value.values()) > MAX_UNITS:
+            raise ValueError(
+                f"a SKU holds at most {MAX_UNITS} units over all warehouses; these add up to "
+                f"{sum(value.values())}"
+            )
         return value
 
     @field_validator("quotas")
     @classmethod
     def _positive_weights(cls, value: dict[str, float]) -> dict[str, float]:
         for code, weight in value.items():
-            if weight < 0:
-                raise ValueError(f"quota weight for region {code!r} must not be negative")
+            if not 0 <= weight <= 1_000_000_000:
+                raise ValueError(
+                    f"the quota weight of region {code!r} must be a finite number from 0 to "
+                    "1000000000"
+                )
         return value
 
 
