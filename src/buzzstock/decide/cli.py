@@ -16,6 +16,7 @@ from rich.table import Table
 from buzzstock.core.cli import load_configured_settings
 from buzzstock.core.context import Context, open_context
 from buzzstock.core.errors import DomainError, InvalidInput
+from buzzstock.core.textfiles import read_text_file
 from buzzstock.decide import actions, cash_store, queue, stops
 from buzzstock.decide.proposal import ProposalAction
 from buzzstock.decide.quantity import Demand, DemandKind, MismatchCosts, newsvendor
@@ -158,9 +159,9 @@ def split(
 ) -> None:
     """D-2: split an order across suppliers at least cost, meeting the due day."""
     try:
-        text = suppliers.read_text(encoding="utf-8-sig")
-    except OSError as error:
-        _fail(f"cannot read suppliers file {suppliers}: {error.strerror or error}")
+        text = read_text_file(suppliers)
+    except InvalidInput as error:
+        _fail(f"cannot read suppliers file {error.detail}")
     try:
         offers = parse_suppliers_csv(text)
         plan = plan_split(

@@ -6,7 +6,7 @@ Products are catalogue SKU codes. One batch is one transaction: a bad batch stor
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -50,7 +50,9 @@ def _refuse(errors: Sequence[LineError], where: str, unit: str) -> BadMentions:
     )
 
 
-def parse_or_refuse(name: str, text: str, mapping: ColumnMapping | None = None) -> list[Mention]:
+def parse_or_refuse(
+    name: str, text: str | Iterable[str], mapping: ColumnMapping | None = None
+) -> list[Mention]:
     """L-1: the file's mentions, or BadMentions listing every bad line (1-based)."""
     result: ImportResult = parse_file_text(name, text, mapping)
     if not result.ok:
@@ -81,12 +83,13 @@ def mentions_from_records(records: Sequence[Mapping[str, Any]]) -> list[Mention]
 def import_file(
     ctx: Context,
     name: str,
-    text: str,
+    text: str | Iterable[str],
     mapping: ColumnMapping | None = None,
     watch: Sequence[WatchList] = (),
 ) -> IngestReport:
-    """L-1: import a JSONL/CSV export (and optionally its watch lists); a bad file imports
-    nothing and BadMentions lists every bad line."""
+    """L-1: import a JSONL/CSV export (its text, or its lines as ``core.textfiles`` streams
+    them) and optionally its watch lists; a bad file imports nothing and BadMentions lists
+    every bad line."""
     return ingest(
         ctx, parse_or_refuse(name, text, mapping), source=f"file:{name}"[:80], watch=watch
     )

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
+from buzzstock.core.textfiles import excel_csv
+
 PLATFORMS = (
     "tiktok",
     "instagram",
@@ -402,15 +404,17 @@ def _finish(mentions: list[Mention], errors: list[LineError]) -> ImportResult:
     return ImportResult(mentions=tuple(latest.values()), errors=())
 
 
-def parse_jsonl(text: str, mapping: ColumnMapping | None = None) -> ImportResult:
-    """L-1: parse JSON Lines (one object a line; blank lines skipped).
+def parse_jsonl(text: str | Iterable[str], mapping: ColumnMapping | None = None) -> ImportResult:
+    """L-1: parse JSON Lines (one object a line; blank lines skipped): the text, or the lines
+    of a file as ``core.textfiles`` streams them.
 
     A post that appears twice keeps its last snapshot. Any bad line: no mentions, all errors.
+    Lines end at a line break only (a U+2028 inside a JSON string is text).
     """
     mapping = mapping or PRESETS["canonical"]
     mentions: list[Mention] = []
     errors: list[LineError] = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(_lines(text), start=1):
         if not line.strip():
             continue
         try:
@@ -428,13 +432,14 @@ def parse_jsonl(text: str, mapping: ColumnMapping | None = None) -> ImportResult
     return _finish(mentions, errors)
 
 
-def parse_csv(text: str, mapping: ColumnMapping | None = None) -> ImportResult:
-    """L-1: parse CSV with a header row; columns are named through ``mapping``.
+def parse_csv(text: str | Iterable[str], mapping: ColumnMapping | None = None) -> ImportResult:
+    """L-1: parse CSV with a header row; columns are named through ``mapping``. The delimiter
+    is the header's comma, semicolon or tab (as spreadsheets write CSV).
 
     Line numbers count physical lines (the header is line 1), also across quoted line breaks.
     """
     mapping = mapping or PRESETS["canonical"]
-    reader = csv.DictReader(io.StringIO(text, newline=""))
+    reader = excel_csv(_lines(text))
     header = reader.fieldnames or []
     missing = [
         mapping.source(name) for name in REQUIRED_FIELDS if mapping.source(name) not in header
@@ -446,7 +451,15 @@ def parse_csv(text: str, mapping: ColumnMapping | None = None) -> ImportResult:
     mentions: list[Mention] = []
     errors: list[LineError] = []
     start_line = reader.line_num + 1
-    for row in reader:
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as error:
+            errors.append(LineError(reader.line_num, f"not valid CSV: {error}"))
+            start_line = reader.line_num + 1
+            continue
         number = start_line
         start_line = reader.line_num + 1
         if None in row:
@@ -461,7 +474,13 @@ def parse_csv(text: str, mapping: ColumnMapping | None = None) -> ImportResult:
     return _finish(mentions, errors)
 
 
-def parse_file_text(name: str, text: str, mapping: ColumnMapping | None = None) -> ImportResult:
+def _lines(text: str | Iterable[str]) -> Iterable[str]:
+    return io.StringIO(text, newline="") if isinstance(text, str) else text
+
+
+def parse_file_text(
+    name: str, text: str | Iterable[str], mapping: ColumnMapping | None = None
+) -> ImportResult:
     """Parse by file extension: ``.csv`` as CSV, anything else as JSON Lines."""
     if name.casefold().endswith(".csv"):
         return parse_csv(text, mapping)

@@ -16,6 +16,7 @@ from rich.table import Table
 from buzzstock.core.cli import load_configured_settings
 from buzzstock.core.context import Context, open_context
 from buzzstock.core.errors import DomainError
+from buzzstock.core.textfiles import open_text_file, read_text_file
 from buzzstock.listen.tools_cli import fail, sparkline
 
 watch_app = typer.Typer(
@@ -66,9 +67,11 @@ def _read_watch_file(path: Path) -> list[Any]:
     from buzzstock.listen.watch_store import read_watch_lists
 
     try:
-        return read_watch_lists(json.loads(path.read_text(encoding="utf-8")))
-    except OSError as problem:
-        fail(f"cannot read {path}: {problem.strerror}")
+        text = read_text_file(path)
+    except DomainError as error:
+        fail(error.detail)
+    try:
+        return read_watch_lists(json.loads(text))
     except ValueError as error:
         fail(f"{path}: not JSON: {error}")
     except DomainError as error:
@@ -108,12 +111,9 @@ def import_mentions(
 
     mapping = _mapping(preset, map_columns, utc_offset)
     watch = _read_watch_file(watchlist) if watchlist is not None else []
-    try:
-        text = file.read_text(encoding="utf-8-sig")
-    except OSError as problem:
-        fail(f"cannot read {file}: {problem.strerror}")
     with open_service() as ctx:
-        report = import_file(ctx, file.name, text, mapping, watch)
+        source = open_text_file(file)
+        report = import_file(ctx, file.name, source.lines(), mapping, watch)
     typer.echo(
         f"{file.name}: {report.new} new mention(s), {report.updated} updated (new snapshot), "
         f"{report.unmatched} matching no product; products: {', '.join(report.products) or '-'}"

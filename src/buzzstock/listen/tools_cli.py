@@ -11,6 +11,8 @@ from typing import Annotated, NoReturn
 
 import typer
 
+from buzzstock.core.errors import InvalidInput
+from buzzstock.core.textfiles import read_text_file
 from buzzstock.listen.detect import detect_alerts, parse_count_csv, regular_series
 
 
@@ -46,10 +48,9 @@ def detect(
     Growth is a fraction of the product's own expected 24 h volume: 1.5 means +150 %.
     """
     try:
-        text = file.read_text(encoding="utf-8-sig")
-    except OSError as problem:
-        fail(f"cannot read {file}: {problem.strerror}")
-        return
+        text = read_text_file(file)
+    except InvalidInput as refused:
+        fail(refused.detail)
     rows, errors = parse_count_csv(text)
     if errors:
         for error in errors:
@@ -123,10 +124,9 @@ def analyse(
         default_timezone=overrides.default_timezone,
     )
     try:
-        text = file.read_text(encoding="utf-8-sig")
-    except OSError as problem:
-        fail(f"cannot read {file}: {problem.strerror}")
-        return
+        text = read_text_file(file)
+    except InvalidInput as error:
+        fail(error.detail)
     result = parse_file_text(file.name, text, mapping)
     if not result.ok:
         for line_error in result.errors:
@@ -136,8 +136,8 @@ def analyse(
     matcher = None
     if watchlist is not None:
         try:
-            matcher = Matcher(watch_lists_from_json(json.loads(watchlist.read_text("utf-8"))))
-        except (OSError, ValueError, KeyError, TypeError) as error:
+            matcher = Matcher(watch_lists_from_json(json.loads(read_text_file(watchlist))))
+        except (InvalidInput, ValueError, KeyError, TypeError) as error:
             fail(f"cannot use watch list {watchlist}: {error}")
             return
     mentions = sorted(result.mentions, key=lambda mention: mention.created_at)
