@@ -17,6 +17,7 @@ import codecs
 import csv
 import io
 import itertools
+import os
 import stat
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
@@ -76,24 +77,20 @@ class TextFile:
 
     def lines(self) -> Iterator[str]:
         """The lines with their line endings untranslated, as the ``csv`` module wants them."""
-        if self.copy is not None:
-            self.copy.seek(0)
-            yield from self._decoded(self.copy)
-            return
-        with self.path.open("rb") as raw:
-            yield from self._decoded(raw)
+        with self._reopen() as raw, io.TextIOWrapper(raw, self.encoding, newline="") as text:
+            try:
+                yield from text
+            except UnicodeDecodeError as error:
+                raise InvalidInput(f"{self.name} changed while it was read; try again") from error
 
     def read(self) -> str:
         return "".join(self.lines())
 
-    def _decoded(self, raw: IO[bytes]) -> Iterator[str]:
-        text = io.TextIOWrapper(raw, encoding=self.encoding, newline="")
-        try:
-            yield from text
-        except UnicodeDecodeError as error:
-            raise InvalidInput(f"{self.name} changed while it was read; try again") from error
-        finally:
-            text.detach()
+    def _reopen(self) -> IO[bytes]:
+        if self.copy is None:
+            return self.path.open("rb")
+        self.copy.seek(0)
+        return os.fdopen(os.dup(self.copy.fileno()), "rb")
 
 
 def open_text_file(

@@ -179,12 +179,9 @@ def _parse(ctx: Context, lines: Iterable[str], report: ImportReport) -> list[Cou
     header = reader.fieldnames or []
     missing = [name for name in REQUIRED if name not in header]
     if missing:
+        found = f"the header has {', '.join(header)}" if header else "the file is empty"
         report.errors.append(
-            FileProblem(
-                "",
-                f"missing column(s) {', '.join(missing)} (the header has {', '.join(header)})",
-                1,
-            )
+            FileProblem("", f"missing column(s) {', '.join(missing)} ({found})", 1)
         )
         return []
     with reading(ctx.engine) as connection:
