@@ -6,25 +6,24 @@ from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, status
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from buzzstock.core import auth, deliveries
+from buzzstock.core.input import Input
 from buzzstock.core.requests import Caller, Ctx
 from buzzstock.core.subscriptions import add_subscription, list_subscriptions, remove_subscription
 
 router = APIRouter(prefix="/api/v1", tags=["admin"])
 
 
-class KeyRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class KeyRequest(Input):
     name: str = Field(min_length=1, max_length=200)
     role: str = Field(examples=["channel"])
     channel: str | None = None
     supplier: str | None = None
 
 
-class SubscriptionRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class SubscriptionRequest(Input):
     url: str = Field(min_length=1, max_length=2000, examples=["https://example.com/hooks"])
     event_types: list[str] = Field(min_length=1, examples=[["*"]])
     secret: str | None = Field(None, description="whsec_... secret; generated if omitted.")

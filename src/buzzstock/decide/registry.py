@@ -7,7 +7,7 @@ import math
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 from sqlalchemy import Connection, delete, insert, select, update
 
 from buzzstock.catalog.service import Sku, get_entry
@@ -15,6 +15,7 @@ from buzzstock.core.clock import as_utc
 from buzzstock.core.context import Context
 from buzzstock.core.db import reading
 from buzzstock.core.errors import InvalidInput, NotFound
+from buzzstock.core.input import Input
 from buzzstock.decide.ladder import Freight
 from buzzstock.decide.split import SupplierOffer
 from buzzstock.decide.store import supplier_skus, suppliers
@@ -23,17 +24,13 @@ from buzzstock.decide.suppliers import Grade, Tier
 DAY_SECONDS = 86_400.0
 
 
-class FreightTerms(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class FreightTerms(Input):
     cost_per_unit: float = Field(ge=0, description="Freight cost per unit by this mode.")
     transit_days: int = Field(ge=0, le=365, description="Days from shipping to the warehouse.")
 
 
-class SupplierSpec(BaseModel):
+class SupplierSpec(Input):
     """D-1: what buzzstock knows about one supplier."""
-
-    model_config = ConfigDict(extra="forbid")
 
     code: str = Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9._-]+$")
     name: str = Field(min_length=1, max_length=200)
@@ -62,7 +59,7 @@ class SupplierSpec(BaseModel):
         return self
 
 
-class SupplierEntry(BaseModel):
+class SupplierEntry(Input):
     """D-1: a supplier as a shop file gives it (``[[suppliers]]``), in the seller's words.
 
     ``lead_time_days`` is the days from ordering to units in the warehouse. Without ``freight``
@@ -70,8 +67,6 @@ class SupplierEntry(BaseModel):
     = 1.5, transit_days = 2}, sea = {...}}``) ``lead_time_days`` is the production time and each
     mode adds its transit.
     """
-
-    model_config = ConfigDict(extra="forbid")
 
     code: str = Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9._-]+$")
     name: str = Field(min_length=1, max_length=200)

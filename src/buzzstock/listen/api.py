@@ -6,8 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from buzzstock.core.input import Input as Body
 from buzzstock.core.requests import Caller, Ctx
 from buzzstock.listen import ingest, review, watch_store
 from buzzstock.listen.watchlist import WatchList
@@ -16,10 +17,6 @@ router = APIRouter(prefix="/api/v1", tags=["listen"])
 
 STAFF = ("admin", "operator")
 MAX_BATCH = 2000
-
-
-class Body(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class MentionBatch(Body):

@@ -3,13 +3,14 @@ S-3), applied once; after that stock moves only through the hub."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
 
 from buzzstock.core.context import Context
+from buzzstock.core.input import Input
 from buzzstock.stock.pool import receive, set_buyer_limit, set_quotas
 
 
-class StockPlan(BaseModel):
+class StockPlan(Input):
     """Opening stock of a SKU: units per warehouse, quotas per region and the elastic share (S-3).
 
     ``quotas`` are relative weights: the units left after the elastic share are split between
