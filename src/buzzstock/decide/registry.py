@@ -29,6 +29,16 @@ class FreightTerms(Input):
     transit_days: int = Field(ge=0, le=365, description="Days from shipping to the warehouse.")
 
 
+def _check_moq_within_capacity(moq: int, capacity: int, period_days: int) -> None:
+    """D-1: a supplier that cannot make its own minimum order in a period could never be
+    ordered from: the order split would skip it for ever, so the typo is refused at once."""
+    if moq > capacity:
+        raise ValueError(
+            f"moq {moq} is more than the capacity of {capacity} units per {period_days} "
+            "day(s): no order could ever be placed; lower the moq or raise the capacity"
+        )
+
+
 class SupplierSpec(Input):
     """D-1: what buzzstock knows about one supplier."""
 
@@ -56,6 +66,7 @@ class SupplierSpec(Input):
             raise ValueError("lead times must satisfy min <= mode <= max")
         if self.material_ready_at is not None and self.material_ready_at.tzinfo is None:
             raise ValueError("material_ready_at needs a time zone (e.g. 2026-03-04T00:00:00Z)")
+        _check_moq_within_capacity(self.moq, self.capacity, self.capacity_period_days)
         return self
 
 
@@ -83,6 +94,11 @@ class SupplierEntry(Input):
         None, ge=0, le=365, description="Days until its raw material is ready; none: ready now."
     )
     freight: dict[Freight, FreightTerms] | None = None
+
+    @model_validator(mode="after")
+    def _moq_within_capacity(self) -> SupplierEntry:
+        _check_moq_within_capacity(self.moq, self.capacity, self.capacity_period_days)
+        return self
 
     def spec(self, now: datetime) -> SupplierSpec:
         freight = self.freight or {
