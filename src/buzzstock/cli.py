@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from buzzstock import keys
 from buzzstock.core import auth
 from buzzstock.core.cli import open_store, use_settings_loader
 from buzzstock.core.settings import describe
@@ -94,7 +95,7 @@ def keys_create(
 ) -> None:
     """Create an API key. The key is printed once; only its hash is stored."""
     with open_store() as ctx:
-        key_id, key = auth.create_key(ctx, name, role, channel=channel, supplier=supplier)
+        key_id, key = keys.create_key(ctx, name, role, channel=channel, supplier=supplier)
     console.print(f"id: {key_id}\nkey: {key}", highlight=False)
 
 

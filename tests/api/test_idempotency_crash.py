@@ -100,28 +100,40 @@ def _killed_server(database_url: str, workdir: Path) -> Iterator[_Killer]:
         thread.join()
 
 
+_clients = threading.local()
+
+
+def _client_of_this_thread(base_url: str) -> httpx.Client:
+    """One keep-alive client per client thread: a channel's checkout reuses its connection."""
+    client: httpx.Client | None = getattr(_clients, base_url, None)
+    if client is None:
+        client = httpx.Client(base_url=base_url, timeout=10.0)
+        setattr(_clients, base_url, client)
+    return client
+
+
 def _reserve_until_answered(base_url: str, key: str, idempotency_key: str) -> list[str]:
     """Send one keyed reservation until it is answered; the reservation ids of every 201."""
     body = {"sku": SKU, "quantity": 1, "channel": "tiktok-us", "buyer": f"buyer-{idempotency_key}"}
     headers = {"Authorization": f"Bearer {key}", "Idempotency-Key": idempotency_key}
     granted: list[str] = []
+    client = _client_of_this_thread(base_url)
     deadline = time.monotonic() + DEADLINE_SECONDS
-    with httpx.Client(base_url=base_url, timeout=10.0) as client:
-        while time.monotonic() < deadline:
-            try:
-                answer = client.post("/api/v1/reservations", json=body, headers=headers)
-            except httpx.TransportError:
-                time.sleep(0.05)
-                continue
-            if answer.status_code == 201:
-                granted.append(answer.json()["id"])
-                if len(granted) == 2:
-                    return granted
-                continue
-            if answer.status_code >= 500 or "in-flight" in answer.text:
-                time.sleep(0.2)
-                continue
-            raise AssertionError(f"key {idempotency_key}: {answer.status_code} {answer.text}")
+    while time.monotonic() < deadline:
+        try:
+            answer = client.post("/api/v1/reservations", json=body, headers=headers)
+        except httpx.TransportError:
+            time.sleep(0.05)
+            continue
+        if answer.status_code == 201:
+            granted.append(answer.json()["id"])
+            if len(granted) == 2:
+                return granted
+            continue
+        if answer.status_code >= 500 or "in-flight" in answer.text:
+            time.sleep(0.2)
+            continue
+        raise AssertionError(f"key {idempotency_key}: {answer.status_code} {answer.text}")
     raise AssertionError(f"key {idempotency_key} was never answered within {DEADLINE_SECONDS} s")
 
 

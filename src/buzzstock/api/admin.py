@@ -6,25 +6,42 @@ from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, status
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from buzzstock import keys
 from buzzstock.core import auth, deliveries
+from buzzstock.core.events import DomainEvent
+from buzzstock.core.input import Input
 from buzzstock.core.requests import Caller, Ctx
 from buzzstock.core.subscriptions import add_subscription, list_subscriptions, remove_subscription
+from buzzstock.decide import events as decide_events
+from buzzstock.listen import events as listen_events
+from buzzstock.respond import events as respond_events
+from buzzstock.stock import events as stock_events
 
 router = APIRouter(prefix="/api/v1", tags=["admin"])
 
+EVENT_MODULES = (listen_events, decide_events, stock_events, respond_events)
 
-class KeyRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+
+def known_event_types() -> frozenset[str]:
+    """Every domain event type a subscriber can receive: those the capabilities declare."""
+    return frozenset(
+        kind.event_type
+        for module in EVENT_MODULES
+        for kind in vars(module).values()
+        if isinstance(kind, type) and issubclass(kind, DomainEvent) and "event_type" in vars(kind)
+    )
+
+
+class KeyRequest(Input):
     name: str = Field(min_length=1, max_length=200)
     role: str = Field(examples=["channel"])
     channel: str | None = None
     supplier: str | None = None
 
 
-class SubscriptionRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class SubscriptionRequest(Input):
     url: str = Field(min_length=1, max_length=2000, examples=["https://example.com/hooks"])
     event_types: list[str] = Field(min_length=1, examples=[["*"]])
     secret: str | None = Field(None, description="whsec_... secret; generated if omitted.")
@@ -34,7 +51,7 @@ class SubscriptionRequest(BaseModel):
 def create_key(body: KeyRequest, ctx: Ctx, caller: Caller) -> dict[str, Any]:
     """Create an API key; the key is shown in this answer only."""
     caller.require("admin")
-    key_id, key = auth.create_key(
+    key_id, key = keys.create_key(
         ctx, body.name, body.role, channel=body.channel, supplier=body.supplier
     )
     return {"id": key_id, "key": key, "role": body.role, "channel": body.channel}
@@ -56,7 +73,9 @@ def revoke_key(key_id: str, ctx: Ctx, caller: Caller) -> None:
 def subscribe(body: SubscriptionRequest, ctx: Ctx, caller: Caller) -> dict[str, Any]:
     """Send domain events to a URL, signed per Standard Webhooks; the secret is shown once."""
     caller.require("admin")
-    subscription_id, secret = add_subscription(ctx, body.url, body.event_types, body.secret)
+    subscription_id, secret = add_subscription(
+        ctx, body.url, body.event_types, body.secret, known_types=known_event_types()
+    )
     return {
         "id": subscription_id,
         "secret": secret,

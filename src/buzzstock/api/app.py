@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from buzzstock import __version__
-from buzzstock.api import admin, problems, shop
+from buzzstock.api import admin, openapi, problems, shop
 from buzzstock.api.middleware import RequestGuard
 from buzzstock.catalog import api as catalog_api
 from buzzstock.core import idempotency
@@ -25,6 +25,7 @@ def create_app(ctx: Context) -> FastAPI:
     )
     app.state.ctx = ctx
     problems.install(app)
+    openapi.install(app)
 
     @app.get("/api/v1/health", tags=["admin"])
     def health() -> dict[str, str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -59,8 +60,34 @@ def install(app: FastAPI) -> None:
         )
 
     @app.exception_handler(HTTPException)
-    async def http_error(_request: Request, error: HTTPException) -> JSONResponse:
-        detail = str(error.detail)
+    async def http_error(request: Request, error: HTTPException) -> JSONResponse:
+        title = detail = str(error.detail)
+        headers = dict(error.headers or {})
         if error.status_code == 404:
-            detail = "no such endpoint; see /docs for the API"
-        return problem_response(error.status_code, f"http-{error.status_code}", detail, detail)
+            title = detail = "no such endpoint; see /docs for the API"
+        if error.status_code == 405:
+            headers["Allow"] = ", ".join(allowed_methods(request))
+            detail = f"this path answers {headers['Allow']}"
+        answer = problem_response(error.status_code, f"http-{error.status_code}", title, detail)
+        answer.headers.update(headers)
+        return answer
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method the request's path answers (RFC 9110 Allow), read from the OpenAPI document:
+    Starlette lists only the first matching route's methods, while a path here is often served by
+    one route per method. Among templates that match, the most literal one wins, as in routing."""
+    paths: dict[str, dict[str, Any]] = request.app.openapi().get("paths", {})
+    matching = [template for template in paths if _template_matches(template, request.url.path)]
+    if not matching:
+        return []
+    template = min(matching, key=lambda path: (path.count("{"), path))
+    return sorted(method.upper() for method in paths[template] if method in _HTTP_METHODS)
+
+
+_HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
+
+
+def _template_matches(template: str, path: str) -> bool:
+    pattern = re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(template))
+    return re.fullmatch(pattern, path) is not None

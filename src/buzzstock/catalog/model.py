@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from buzzstock.channels.base import Platform, parse_platform
+from buzzstock.core.input import Input
 
 Code = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")]
 LongCode = Annotated[
@@ -15,7 +16,7 @@ LongCode = Annotated[
 ]
 
 
-class Entry(BaseModel):
+class Entry(Input):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 

@@ -76,6 +76,16 @@ def create_key(
         raise InvalidInput("a channel key needs the channel it belongs to")
     if role == "supplier" and not supplier:
         raise InvalidInput("a supplier key needs the supplier it belongs to")
+    if channel and role != "channel":
+        raise InvalidInput(
+            f"only a channel key belongs to a channel; drop the channel or make a channel key "
+            f"(this one is a {role} key)"
+        )
+    if supplier and role != "supplier":
+        raise InvalidInput(
+            f"only a supplier key belongs to a supplier; drop the supplier or make a supplier "
+            f"key (this one is a {role} key)"
+        )
     if not name.strip():
         raise InvalidInput("give the key a name so you can recognise it later")
     key = f"bz_{role}_{secrets.token_urlsafe(24)}"

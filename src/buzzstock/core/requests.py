@@ -6,12 +6,26 @@ import hashlib
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from buzzstock.core import idempotency
 from buzzstock.core.auth import Principal, authenticate
 from buzzstock.core.context import Context
 
 PRINCIPAL_STATE = "buzzstock_principal"
+
+# Either header carries the API key; declared as security schemes so /docs offers "Authorize".
+_bearer = HTTPBearer(
+    auto_error=False,
+    scheme_name="bearer",
+    description="`Authorization: Bearer <API key>` (create keys with `buzzstock keys create`).",
+)
+_api_key_header = APIKeyHeader(
+    name="X-API-Key",
+    auto_error=False,
+    scheme_name="apiKey",
+    description="The same API key in an `X-API-Key` header, for clients that cannot set a bearer.",
+)
 
 
 def get_ctx(request: Request) -> Context:
@@ -29,13 +43,13 @@ def bearer_key(authorization: str | None, x_api_key: str | None) -> str | None:
 def get_principal(
     request: Request,
     ctx: Annotated[Context, Depends(get_ctx)],
-    authorization: Annotated[str | None, Header()] = None,
-    x_api_key: Annotated[str | None, Header()] = None,
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    x_api_key: Annotated[str | None, Depends(_api_key_header)],
 ) -> Principal:
     checked = request.scope.get("state", {}).get(PRINCIPAL_STATE)
     if isinstance(checked, Principal):
         return checked
-    return authenticate(ctx, bearer_key(authorization, x_api_key))
+    return authenticate(ctx, bearer.credentials if bearer else x_api_key)
 
 
 Ctx = Annotated[Context, Depends(get_ctx)]

@@ -7,7 +7,8 @@ still waiting for it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import difflib
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
@@ -18,7 +19,7 @@ from buzzstock.core.clock import as_utc
 from buzzstock.core.context import Context
 from buzzstock.core.errors import InvalidInput, NotFound
 from buzzstock.core.events import outbox_deliveries, webhook_subscriptions
-from buzzstock.core.handler_registry import clean_event_types
+from buzzstock.core.handler_registry import clean_event_types, event_type_matches
 from buzzstock.core.ids import new_id
 from buzzstock.core.outbox import DEAD, PENDING, WEBHOOK_PREFIX
 from buzzstock.core.webhooks import generate_secret, secret_key
@@ -48,16 +49,45 @@ def _validate_url(url: str) -> str:
     return url
 
 
+def check_known_event_types(event_types: Sequence[str], known: Collection[str]) -> None:
+    """Each type or pattern must match at least one of the ``known`` event types: a typo
+    (``OrderConfirmd``) would otherwise subscribe to nothing and stay silent for ever.
+    InvalidInput lists the known types and suggests the closest."""
+    unmatched = [
+        item
+        for item in event_types
+        if not any(event_type_matches([item], event_type) for event_type in known)
+    ]
+    if not unmatched:
+        return
+    hints = []
+    for item in unmatched:
+        close = difflib.get_close_matches(item, sorted(known), n=1)
+        hints.append(f"{item!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
+    raise InvalidInput(
+        f"unknown event type(s) {', '.join(hints)}: no event matches; the event types are "
+        f"{', '.join(sorted(known))} (patterns such as 'PurchaseOrder*' and '*' work too)"
+    )
+
+
 def add_subscription(
-    ctx: Context, url: str, event_types: Sequence[str], secret: str | None = None
+    ctx: Context,
+    url: str,
+    event_types: Sequence[str],
+    secret: str | None = None,
+    *,
+    known_types: Collection[str] | None = None,
 ) -> tuple[str, str]:
     """Subscribe ``url`` to events of the given types (``["*"]`` for all); returns (id, secret).
 
-    Without ``secret`` a fresh ``whsec_`` secret is generated. Only events recorded after the
-    subscription exists are sent to it. Bad input raises InvalidInput and changes nothing.
+    Without ``secret`` a fresh ``whsec_`` secret is generated. With ``known_types`` every type
+    or pattern must match one of them (``check_known_event_types``). Only events recorded after
+    the subscription exists are sent to it. Bad input raises InvalidInput and changes nothing.
     """
     clean_url = _validate_url(url)
     types = clean_event_types(event_types)
+    if known_types is not None:
+        check_known_event_types(types, known_types)
     if secret is None:
         secret = generate_secret()
     else:

@@ -7,10 +7,11 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Query, Response, status
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from buzzstock.core.auth import Principal
 from buzzstock.core.errors import Forbidden, InvalidInput, NotFound
+from buzzstock.core.input import Input as Body
 from buzzstock.core.requests import Caller, Ctx
 from buzzstock.decide import (
     actions,
@@ -29,10 +30,6 @@ from buzzstock.decide.proposal import ProposalAction
 router = APIRouter(prefix="/api/v1", tags=["decide"])
 
 STAFF = ("admin", "operator")
-
-
-class Body(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class NeedBy(Body):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 from sqlalchemy import Connection, func, insert, select, update
 
 from buzzstock.core.clock import as_utc
@@ -14,6 +14,7 @@ from buzzstock.core.context import Context
 from buzzstock.core.db import reading
 from buzzstock.core.errors import Conflict, InvalidInput
 from buzzstock.core.ids import new_id
+from buzzstock.core.input import Input
 from buzzstock.decide.cash import CashFlow, check_order_cash, forecast_cash
 from buzzstock.decide.settings import DecideSettings
 from buzzstock.decide.store import cash_accounts, cash_flows, cash_movements, purchase_orders
@@ -64,10 +65,8 @@ def set_liquid_funds_in(
     _movement(connection, now, "set", change, amount, None, "liquid funds set by the seller")
 
 
-class CashEntry(BaseModel):
+class CashEntry(Input):
     """D-5: the seller's opening liquid funds, as a shop file gives them (``[cash]``)."""
-
-    model_config = ConfigDict(extra="forbid")
 
     liquid_funds: float = Field(ge=0, le=1e12)
     currency: str = Field("CNY", pattern=r"^[A-Za-z]{3}$")

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
+from buzzstock.catalog.service import warehouses
 from buzzstock.core.clock import as_utc
 from buzzstock.core.context import Context
 from buzzstock.core.db import reading
@@ -117,6 +118,7 @@ def create_order(
         row = connection.execute(select(suppliers).where(suppliers.c.code == supplier)).first()
         if row is None or not row.active:
             raise NotFound(f"no active supplier {supplier!r}")
+        _check_warehouse(connection, warehouse)
         made = set(skus_of_supplier(connection, supplier))
         unknown = sorted(set(lines) - made)
         if unknown:
@@ -136,6 +138,17 @@ def create_order(
             arrival_days=row.lead_time_mode_days,
         )
     return get_order(ctx, order_id)
+
+
+def _check_warehouse(connection: Connection, warehouse: str) -> None:
+    """An order must ship to a catalogue warehouse: otherwise it is refused only when it
+    ships, after it was approved, paid and produced."""
+    known = [str(code) for code in connection.execute(select(warehouses.c.code)).scalars()]
+    if warehouse not in known:
+        raise InvalidInput(
+            f"unknown warehouse {warehouse!r}: ship to one of the catalogue's warehouses "
+            f"({', '.join(sorted(known)) or 'none yet: load the catalogue first'})"
+        )
 
 
 def _lines(connection: Connection, order_ids: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
@@ -406,6 +419,15 @@ def ship_order(
     now = ctx.clock.now()
     if eta is not None and eta.tzinfo is None:
         raise InvalidInput("eta needs a time zone")
+    skew = ctx.section(DecideSettings).ship_eta_past_skew_seconds
+    if eta is not None and eta < now - timedelta(seconds=skew):
+        raise InvalidInput(
+            f"eta {as_utc(eta).isoformat()} is in the past (now is {as_utc(now).isoformat()}); "
+            "give the time the units are expected at the warehouse, or leave eta out for now "
+            "plus the freight mode's transit days",
+            rule="S-2",
+            setting="decide.ship_eta_past_skew_seconds",
+        )
     with ctx.engine.begin() as connection:
         row = _load(connection, order_id, lock=True)
         if supplier is not None and row.supplier != supplier:

@@ -7,7 +7,7 @@ import math
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 from sqlalchemy import Connection, delete, insert, select, update
 
 from buzzstock.catalog.service import sku_exists
@@ -15,6 +15,7 @@ from buzzstock.core.clock import as_utc
 from buzzstock.core.context import Context
 from buzzstock.core.db import reading
 from buzzstock.core.errors import InvalidInput, NotFound
+from buzzstock.core.input import Input
 from buzzstock.decide.ladder import Freight
 from buzzstock.decide.split import SupplierOffer
 from buzzstock.decide.store import supplier_skus, suppliers
@@ -23,19 +24,25 @@ from buzzstock.decide.suppliers import Grade, Tier
 DAY_SECONDS = 86_400.0
 
 
-class FreightTerms(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class FreightTerms(Input):
     cost_per_unit: float = Field(
         ge=0, le=1_000_000, description="Freight cost per unit by this mode."
     )
     transit_days: int = Field(ge=0, le=365, description="Days from shipping to the warehouse.")
 
 
-class SupplierSpec(BaseModel):
-    """D-1: what buzzstock knows about one supplier."""
+def _check_moq_within_capacity(moq: int, capacity: int, period_days: int) -> None:
+    """D-1: a supplier that cannot make its own minimum order in a period could never be
+    ordered from: the order split would skip it for ever, so the typo is refused at once."""
+    if moq > capacity:
+        raise ValueError(
+            f"moq {moq} is more than the capacity of {capacity} units per {period_days} "
+            "day(s): no order could ever be placed; lower the moq or raise the capacity"
+        )
 
-    model_config = ConfigDict(extra="forbid")
+
+class SupplierSpec(Input):
+    """D-1: what buzzstock knows about one supplier."""
 
     code: str = Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9._-]+$")
     name: str = Field(min_length=1, max_length=200)
@@ -61,10 +68,11 @@ class SupplierSpec(BaseModel):
             raise ValueError("lead times must satisfy min <= mode <= max")
         if self.material_ready_at is not None and self.material_ready_at.tzinfo is None:
             raise ValueError("material_ready_at needs a time zone (e.g. 2026-03-04T00:00:00Z)")
+        _check_moq_within_capacity(self.moq, self.capacity, self.capacity_period_days)
         return self
 
 
-class SupplierEntry(BaseModel):
+class SupplierEntry(Input):
     """D-1: a supplier as a shop file gives it (``[[suppliers]]``), in the seller's words.
 
     ``lead_time_days`` is the days from ordering to units in the warehouse. Without ``freight``
@@ -72,8 +80,6 @@ class SupplierEntry(BaseModel):
     = 1.5, transit_days = 2}, sea = {...}}``) ``lead_time_days`` is the production time and each
     mode adds its transit.
     """
-
-    model_config = ConfigDict(extra="forbid")
 
     code: str = Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9._-]+$")
     name: str = Field(min_length=1, max_length=200)
@@ -90,6 +96,11 @@ class SupplierEntry(BaseModel):
         None, ge=0, le=365, description="Days until its raw material is ready; none: ready now."
     )
     freight: dict[Freight, FreightTerms] | None = None
+
+    @model_validator(mode="after")
+    def _moq_within_capacity(self) -> SupplierEntry:
+        _check_moq_within_capacity(self.moq, self.capacity, self.capacity_period_days)
+        return self
 
     def spec(self, now: datetime) -> SupplierSpec:
         freight = self.freight or {

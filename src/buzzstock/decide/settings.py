@@ -379,6 +379,15 @@ class DecideSettings(Group):
         "(L-5: a yellow alert means 'prepare product data, ask for quotes'; orange a trial order).",
     )
 
+    # S-2 purchase orders in transit
+    ship_eta_past_skew_seconds: int = Field(
+        900,
+        ge=0,
+        le=86_400,
+        description="S-2: a purchase order shipped with an ETA further in the past than this is "
+        "refused (buzzstock default: 15 minutes, for clocks that disagree a little).",
+    )
+
     # D-10 quality and spares
     qc_rounds_normal: int = Field(1, ge=1, description="D-10: QC sampling rounds per batch.")
     qc_hit_multiplier: int = Field(

@@ -5,21 +5,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Query
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import APIRouter, Path, Query
+from pydantic import Field
 
+from buzzstock.core.input import Input as Body
 from buzzstock.core.requests import Caller, Ctx
-from buzzstock.listen import ingest, review, watch_store
+from buzzstock.listen import ingest, removal, review, watch_store
 from buzzstock.listen.watchlist import WatchList
 
 router = APIRouter(prefix="/api/v1", tags=["listen"])
 
 STAFF = ("admin", "operator")
 MAX_BATCH = 2000
-
-
-class Body(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class MentionBatch(Body):
@@ -48,11 +45,43 @@ class WatchListBody(Body):
 
 @router.post("/mentions")
 def push_mentions(ctx: Ctx, caller: Caller, batch: MentionBatch) -> dict[str, Any]:
-    """L-1: a batch of canonical mentions; a bad item refuses the whole batch (problem+json
-    listing every bad item by index) and stores nothing."""
+    """L-1: a batch of canonical mentions; a bad item (one dated in the future too) refuses the
+    whole batch (problem+json listing every bad item by index) and stores nothing. The answer's
+    ``batch`` id deletes the batch's new posts again."""
     caller.require(*STAFF)
-    parsed = ingest.mentions_from_records(batch.mentions)
+    parsed = ingest.mentions_from_records(batch.mentions, ingest.latest_allowed(ctx))
     return ingest.ingest(ctx, parsed, source=f"api:{caller.name}"[:80]).to_json()
+
+
+@router.get("/mentions/batches")
+def get_mention_batches(
+    ctx: Ctx, caller: Caller, limit: int = Query(200, ge=1, le=1000)
+) -> list[dict[str, Any]]:
+    """L-1: import batches with stored mentions, newest first."""
+    caller.require(*STAFF)
+    return removal.list_batches(ctx, limit)
+
+
+@router.delete("/mentions/batches/{batch_id}")
+def delete_mention_batch(
+    ctx: Ctx, caller: Caller, batch_id: str = Path(max_length=40)
+) -> dict[str, Any]:
+    """L-1: delete every post an import batch first stored; the trends they fed are recomputed."""
+    caller.require(*STAFF)
+    return removal.delete_batch(ctx, batch_id).to_json()
+
+
+@router.delete("/mentions/{platform}/{post_id:path}")
+def delete_mention(
+    ctx: Ctx,
+    caller: Caller,
+    platform: str = Path(max_length=20),
+    post_id: str = Path(max_length=300),
+) -> dict[str, Any]:
+    """L-1: delete one stored post (its snapshots and product links too); the trends it fed are
+    recomputed. 404 when no such post is stored."""
+    caller.require(*STAFF)
+    return removal.delete_posts(ctx, [(platform, post_id)]).to_json()
 
 
 @router.get("/trends")

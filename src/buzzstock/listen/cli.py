@@ -9,7 +9,9 @@ from buzzstock.listen.store_cli import (
     alerts_acknowledge,
     alerts_dismiss,
     alerts_list,
+    delete_mentions,
     import_mentions,
+    list_batches,
     trends,
     watch_app,
 )
@@ -26,6 +28,8 @@ listen_app.command()(detect)
 listen_app.command()(analyse)
 listen_app.add_typer(watch_app, name="watch")
 listen_app.command("import")(import_mentions)
+listen_app.command("batches")(list_batches)
+listen_app.command("delete")(delete_mentions)
 listen_app.command("trends")(trends)
 listen_app.command("alerts")(alerts_list)
 listen_app.command("ack")(alerts_acknowledge)

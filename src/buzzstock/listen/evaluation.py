@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, delete, func, insert, select, update
 
 from buzzstock.catalog.service import sku_categories
 from buzzstock.core.clock import as_utc
@@ -60,9 +60,11 @@ class IngestReport:
     unmatched: int
     products: tuple[str, ...]
     events: tuple[RecordedEvent, ...] = field(default=())
+    batch: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
+            "batch": self.batch,
             "received": self.received,
             "new": self.new,
             "updated": self.updated,
@@ -123,6 +125,52 @@ def evaluate_products(
         settings = ctx.section(ListenSettings, category=categories.get(sku))
         recorded.extend(_evaluate(connection, settings, sku, as_of, now))
     return recorded
+
+
+REMOVED_BY = "buzzstock"
+REMOVED_NOTE = "the mentions behind this alert were deleted"
+
+
+def reevaluate_after_removal(
+    connection: Connection, ctx: Context, products: Sequence[str], now: datetime
+) -> tuple[list[str], list[RecordedEvent]]:
+    """L-1/L-3: after mentions were deleted, recompute the trend of every product they were
+    linked to, and of every product evaluated past the newest mention still stored (a post
+    dated in the future carried every trend along to its date). Returns the products recomputed
+    and the events that raised.
+
+    A trend is evaluated again from its product's remaining mentions up to the newest one stored;
+    what it had evaluated up to then already raised its events, so only later ones are new. A
+    product left without mentions has no trend any more; alerts dated after the newest mention
+    still stored are dismissed (the events they sent stay sent)."""
+    newest = connection.execute(select(func.max(mentions.c.created_at))).scalar()
+    stale_query = select(trends.c.sku)
+    if newest is not None:
+        stale_query = stale_query.where(trends.c.as_of > newest)
+    stale = set(products) | {str(sku) for sku in connection.execute(stale_query).scalars()}
+    if not stale:
+        return [], []
+    linked = {
+        str(sku)
+        for sku in connection.execute(
+            select(mention_products.c.sku)
+            .where(mention_products.c.sku.in_(sorted(stale)))
+            .distinct()
+        ).scalars()
+    }
+    connection.execute(delete(trends).where(trends.c.sku.in_(sorted(stale - linked))))
+    if newest is not None:
+        connection.execute(
+            update(trends)
+            .where(trends.c.sku.in_(sorted(linked)), trends.c.as_of > newest)
+            .values(as_of=newest)
+        )
+        connection.execute(
+            update(alerts)
+            .where(alerts.c.sku.in_(sorted(stale)), alerts.c.at > newest, alerts.c.state == "new")
+            .values(state="dismissed", reviewed_at=now, reviewed_by=REMOVED_BY, note=REMOVED_NOTE)
+        )
+    return sorted(stale), evaluate_products(connection, ctx, sorted(linked), now)
 
 
 def _evaluate(

@@ -7,13 +7,14 @@ Products are catalogue SKU codes. One batch is one transaction: a bad batch stor
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
 from buzzstock.core.context import Context
 from buzzstock.core.errors import InvalidInput
+from buzzstock.core.ids import new_id
 from buzzstock.listen.evaluation import IngestReport, evaluate_products
 from buzzstock.listen.mention import (
     COUNTER_FIELDS,
@@ -21,9 +22,11 @@ from buzzstock.listen.mention import (
     ImportResult,
     LineError,
     Mention,
+    check_not_after,
     mention_from_record,
     parse_file_text,
 )
+from buzzstock.listen.settings import ListenSettings
 from buzzstock.listen.store import mention_products, mention_snapshots, mentions
 from buzzstock.listen.watch_store import load_watch_lists, save_watch_list
 from buzzstock.listen.watchlist import Matcher, WatchList
@@ -50,24 +53,36 @@ def _refuse(errors: Sequence[LineError], where: str, unit: str) -> BadMentions:
     )
 
 
+def latest_allowed(ctx: Context) -> datetime:
+    """L-1: the latest time a mention may carry: now plus ``listen.max_future_skew_seconds``."""
+    skew = ctx.section(ListenSettings).max_future_skew_seconds
+    return ctx.clock.now() + timedelta(seconds=skew)
+
+
 def parse_or_refuse(
-    name: str, text: str | Iterable[str], mapping: ColumnMapping | None = None
+    name: str,
+    text: str | Iterable[str],
+    mapping: ColumnMapping | None = None,
+    not_after: datetime | None = None,
 ) -> list[Mention]:
     """L-1: the file's mentions, or BadMentions listing every bad line (1-based)."""
-    result: ImportResult = parse_file_text(name, text, mapping)
+    result: ImportResult = parse_file_text(name, text, mapping, not_after)
     if not result.ok:
         raise _refuse(result.errors, name, "line")
     return list(result.mentions)
 
 
-def mentions_from_records(records: Sequence[Mapping[str, Any]]) -> list[Mention]:
+def mentions_from_records(
+    records: Sequence[Mapping[str, Any]], not_after: datetime | None = None
+) -> list[Mention]:
     """L-1: canonical mention objects (as pushed to the API), or BadMentions naming each bad item
-    by its 0-based index. Within a batch the last copy of a post wins."""
+    by its 0-based index (one dated after ``not_after`` too). Within a batch the last copy of a
+    post wins."""
     found: dict[tuple[str, str], Mention] = {}
     errors: list[LineError] = []
     for index, record in enumerate(records):
         try:
-            mention = mention_from_record(record, ColumnMapping())
+            mention = mention_from_record(record, ColumnMapping(), not_after)
         except ValueError as error:
             errors.append(LineError(index, str(error)))
             continue
@@ -90,9 +105,8 @@ def import_file(
     """L-1: import a JSONL/CSV export (its text, or its lines as ``core.textfiles`` streams
     them) and optionally its watch lists; a bad file imports nothing and BadMentions lists
     every bad line."""
-    return ingest(
-        ctx, parse_or_refuse(name, text, mapping), source=f"file:{name}"[:80], watch=watch
-    )
+    parsed = parse_or_refuse(name, text, mapping, latest_allowed(ctx))
+    return ingest(ctx, parsed, source=f"file:{name}"[:80], watch=watch)
 
 
 def ingest(
@@ -105,10 +119,13 @@ def ingest(
     """L-1 … L-10 for one batch, in one transaction.
 
     Known posts get their counters updated and a snapshot row; new posts are matched to products
-    (their own ``products`` or the stored watch lists), then every product the batch touched is
-    re-evaluated over all its stored mentions and its new events are recorded.
+    (their own ``products`` or the stored watch lists) and remember the batch's id, then every
+    product the batch touched is re-evaluated over all its stored mentions and its new events are
+    recorded. A mention dated after ``latest_allowed`` refuses the batch (BadMentions by index).
     """
     now = ctx.clock.now()
+    _refuse_the_future(batch, latest_allowed(ctx))
+    batch_id = new_id("imp")
     latest: dict[tuple[str, str], Mention] = {}
     for mention in batch:
         latest[mention.key] = mention
@@ -117,7 +134,7 @@ def ingest(
             save_watch_list(connection, watch_list, now)
         matcher = Matcher(load_watch_lists(connection))
         new, updated, unmatched, affected = _store(
-            connection, list(latest.values()), matcher, source, now
+            connection, list(latest.values()), matcher, source, now, batch_id
         )
         recorded = evaluate_products(connection, ctx, sorted(affected), now)
     return IngestReport(
@@ -127,7 +144,22 @@ def ingest(
         unmatched=unmatched,
         products=tuple(sorted(affected)),
         events=tuple(recorded),
+        batch=batch_id if new else None,
     )
+
+
+def _refuse_the_future(batch: Sequence[Mention], not_after: datetime) -> None:
+    """L-1: the last guard for sources that build mentions themselves (the pull connectors)."""
+    errors: list[LineError] = []
+    for index, mention in enumerate(batch):
+        try:
+            check_not_after("created_at", mention.created_at, not_after)
+            if mention.author_created_at is not None:
+                check_not_after("author_created_at", mention.author_created_at, not_after)
+        except ValueError as error:
+            errors.append(LineError(index, f"{mention.platform}:{mention.post_id}: {error}"))
+    if errors:
+        raise _refuse(errors, "mentions", "index")
 
 
 def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
@@ -151,7 +183,7 @@ def _existing_ids(connection: Connection, keys: Sequence[tuple[str, str]]) -> di
     return found
 
 
-def _row(mention: Mention, source: str, now: datetime) -> dict[str, Any]:
+def _row(mention: Mention, source: str, now: datetime, batch_id: str) -> dict[str, Any]:
     return {
         "platform": mention.platform,
         "post_id": mention.post_id,
@@ -171,6 +203,7 @@ def _row(mention: Mention, source: str, now: datetime) -> dict[str, Any]:
         "first_seen_at": now,
         "last_seen_at": now,
         "snapshots": 1,
+        "batch_id": batch_id,
     }
 
 
@@ -180,13 +213,16 @@ def _store(
     matcher: Matcher,
     source: str,
     now: datetime,
+    batch_id: str,
 ) -> tuple[int, int, int, set[str]]:
     """L-1: one row per post, one snapshot row per fetch, product links; never a duplicate."""
     existing = _existing_ids(connection, [mention.key for mention in batch])
     fresh = [mention for mention in batch if mention.key not in existing]
     known = [mention for mention in batch if mention.key in existing]
     for chunk in _chunks(fresh):
-        connection.execute(insert(mentions), [_row(mention, source, now) for mention in chunk])
+        connection.execute(
+            insert(mentions), [_row(mention, source, now, batch_id) for mention in chunk]
+        )
     ids = {**existing, **_existing_ids(connection, [mention.key for mention in fresh])}
     for mention in known:
         connection.execute(

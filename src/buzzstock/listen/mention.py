@@ -351,8 +351,26 @@ def _lookup(record: Mapping[str, Any], path: str) -> Any:
     return current
 
 
-def mention_from_record(record: Mapping[str, Any], mapping: ColumnMapping) -> Mention:
-    """L-1: one canonical mention from one source record; raises ValueError naming the field."""
+FUTURE_SKEW_SETTING = "listen.max_future_skew_seconds"
+
+
+def check_not_after(name: str, moment: datetime, not_after: datetime | None) -> None:
+    """L-1: a post cannot be written after now: a timestamp past ``not_after`` (now plus the
+    allowed clock skew) is a wrong clock or time zone, and would freeze the trend at that date."""
+    if not_after is not None and moment > not_after:
+        raise ValueError(
+            f"{name} {moment.isoformat()} is in the future (later than "
+            f"{not_after.isoformat()}, now plus {FUTURE_SKEW_SETTING}); check the clock or the "
+            "time zone of the source"
+        )
+
+
+def mention_from_record(
+    record: Mapping[str, Any], mapping: ColumnMapping, not_after: datetime | None = None
+) -> Mention:
+    """L-1: one canonical mention from one source record; raises ValueError naming the field.
+
+    With ``not_after`` a ``created_at`` or ``author_created_at`` later than it is refused."""
     values: dict[str, Any] = {}
     for name in CANONICAL_FIELDS:
         value = _lookup(record, mapping.source(name))
@@ -370,6 +388,11 @@ def mention_from_record(record: Mapping[str, Any], mapping: ColumnMapping) -> Me
     def timestamp(raw: Any) -> datetime:
         return parse_timestamp(raw, mapping.default_timezone)
 
+    def past_timestamp(name: str) -> datetime:
+        moment: datetime = field_value(name, timestamp)
+        check_not_after(name, moment, not_after)
+        return moment
+
     text = str(values["text"])
     hashtags = field_value("hashtags", _as_list) or tuple(_HASHTAG.findall(text))
     counters = {name: field_value(name, parse_count) for name in COUNTER_FIELDS}
@@ -378,7 +401,7 @@ def mention_from_record(record: Mapping[str, Any], mapping: ColumnMapping) -> Me
         platform=normalise_platform(str(values["platform"])),
         post_id=str(values["post_id"]),
         author_id=str(values["author_id"]),
-        created_at=field_value("created_at", timestamp),
+        created_at=past_timestamp("created_at"),
         text=text,
         author_followers=field_value("author_followers", parse_count),
         language=str(language).casefold() if language else None,
@@ -387,7 +410,7 @@ def mention_from_record(record: Mapping[str, Any], mapping: ColumnMapping) -> Me
         device_hint=str(values["device_hint"]) if values["device_hint"] else None,
         ip_hint=str(values["ip_hint"]) if values["ip_hint"] else None,
         author_created_at=(
-            field_value("author_created_at", timestamp) if values["author_created_at"] else None
+            past_timestamp("author_created_at") if values["author_created_at"] else None
         ),
         ai_generated=field_value("ai_generated", parse_flag),
         products=field_value("products", _as_list),
@@ -404,7 +427,11 @@ def _finish(mentions: list[Mention], errors: list[LineError]) -> ImportResult:
     return ImportResult(mentions=tuple(latest.values()), errors=())
 
 
-def parse_jsonl(text: str | Iterable[str], mapping: ColumnMapping | None = None) -> ImportResult:
+def parse_jsonl(
+    text: str | Iterable[str],
+    mapping: ColumnMapping | None = None,
+    not_after: datetime | None = None,
+) -> ImportResult:
     """L-1: parse JSON Lines (one object a line; blank lines skipped): the text, or the lines
     of a file as ``core.textfiles`` streams them.
 
@@ -426,13 +453,17 @@ def parse_jsonl(text: str | Iterable[str], mapping: ColumnMapping | None = None)
             errors.append(LineError(number, "expected a JSON object"))
             continue
         try:
-            mentions.append(mention_from_record(record, mapping))
+            mentions.append(mention_from_record(record, mapping, not_after))
         except ValueError as error:
             errors.append(LineError(number, str(error)))
     return _finish(mentions, errors)
 
 
-def parse_csv(text: str | Iterable[str], mapping: ColumnMapping | None = None) -> ImportResult:
+def parse_csv(
+    text: str | Iterable[str],
+    mapping: ColumnMapping | None = None,
+    not_after: datetime | None = None,
+) -> ImportResult:
     """L-1: parse CSV with a header row; columns are named through ``mapping``. The delimiter
     is the header's comma, semicolon or tab (as spreadsheets write CSV).
 
@@ -468,7 +499,7 @@ def parse_csv(text: str | Iterable[str], mapping: ColumnMapping | None = None) -
         if not any((value or "").strip() for value in row.values()):
             continue
         try:
-            mentions.append(mention_from_record(row, mapping))
+            mentions.append(mention_from_record(row, mapping, not_after))
         except ValueError as error:
             errors.append(LineError(number, str(error)))
     return _finish(mentions, errors)
@@ -479,12 +510,16 @@ def _lines(text: str | Iterable[str]) -> Iterable[str]:
 
 
 def parse_file_text(
-    name: str, text: str | Iterable[str], mapping: ColumnMapping | None = None
+    name: str,
+    text: str | Iterable[str],
+    mapping: ColumnMapping | None = None,
+    not_after: datetime | None = None,
 ) -> ImportResult:
-    """Parse by file extension: ``.csv`` as CSV, anything else as JSON Lines."""
+    """Parse by file extension: ``.csv`` as CSV, anything else as JSON Lines; with
+    ``not_after``, rows dated later than it are errors (``check_not_after``)."""
     if name.casefold().endswith(".csv"):
-        return parse_csv(text, mapping)
-    return parse_jsonl(text, mapping)
+        return parse_csv(text, mapping, not_after)
+    return parse_jsonl(text, mapping, not_after)
 
 
 def with_snapshot(existing: Mention, snapshot: Mention) -> Mention:

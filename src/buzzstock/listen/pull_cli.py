@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from buzzstock.listen.store_cli import open_service, print_events
+from buzzstock.listen.store_cli import open_service, print_batch, print_events
 from buzzstock.listen.tools_cli import fail
 
 pull_app = typer.Typer(
@@ -26,6 +26,7 @@ def _store_pulled(platform: str, pulled: Sequence[Any]) -> None:
         f"{report.updated} updated (new snapshot), {report.unmatched} matching no product; "
         f"products: {', '.join(report.products) or '-'}"
     )
+    print_batch(report.batch)
     if report.events:
         typer.echo(f"{len(report.events)} new event(s):")
         print_events(report.events)

@@ -203,6 +203,13 @@ class ListenSettings(Group):
         le=14,
         description="L-7: UTC offset of the target market (for its quiet hours and its days).",
     )
+    max_future_skew_seconds: int = Field(
+        600,
+        ge=0,
+        le=86_400,
+        description="L-1: a mention (or its author) dated more than this many seconds after now "
+        "is refused at the edge (buzzstock default: 10 minutes of clock skew).",
+    )
 
 
 DEFAULT_LISTEN_SETTINGS = ListenSettings()

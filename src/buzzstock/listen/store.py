@@ -54,8 +54,12 @@ mentions = Table(
     Column("first_seen_at", DateTime(timezone=True), nullable=False),
     Column("last_seen_at", DateTime(timezone=True), nullable=False),
     Column("snapshots", Integer, nullable=False),
+    # The import batch that first stored the post (none for posts stored before batches had
+    # ids); `buzzstock listen delete --batch` removes a batch's posts again.
+    Column("batch_id", String(40)),
     UniqueConstraint("platform", "post_id", name="uq_listen_mentions_platform_post"),
     Index("ix_listen_mentions_created_at", "created_at"),
+    Index("ix_listen_mentions_batch", "batch_id"),
 )
 
 mention_snapshots = Table(

@@ -79,6 +79,11 @@ def _read_watch_file(path: Path) -> list[Any]:
     return []
 
 
+def print_batch(batch: str | None) -> None:
+    if batch is not None:
+        typer.echo(f"batch {batch} (undo it with `buzzstock listen delete --batch {batch}`)")
+
+
 def print_events(events: Sequence[Any]) -> None:
     for event in events:
         detail = event.payload.get("tier") or event.payload.get("probability") or ""
@@ -118,6 +123,7 @@ def import_mentions(
         f"{file.name}: {report.new} new mention(s), {report.updated} updated (new snapshot), "
         f"{report.unmatched} matching no product; products: {', '.join(report.products) or '-'}"
     )
+    print_batch(report.batch)
     if report.events:
         typer.echo(f"{len(report.events)} new event(s):")
         print_events(report.events)
@@ -301,3 +307,52 @@ def alerts_dismiss(
     with open_service() as ctx:
         dismiss(ctx, alert_id, reason, "cli")
     typer.echo(f"alert {alert_id} dismissed")
+
+
+def delete_mentions(
+    post: Annotated[
+        list[str] | None,
+        typer.Option(help="A post to delete, as PLATFORM:POST_ID (repeatable)."),
+    ] = None,
+    batch: Annotated[
+        str | None,
+        typer.Option(help="An import batch id: delete every post it first stored."),
+    ] = None,
+) -> None:
+    """L-1: delete stored mentions by post or by import batch, then recompute the trends they
+    fed. An unknown post or batch deletes nothing."""
+    from buzzstock.listen.removal import delete_batch, delete_posts, parse_post
+
+    if bool(post) == (batch is not None):
+        fail("give either --post PLATFORM:POST_ID (repeatable) or --batch ID")
+    with open_service() as ctx:
+        if batch is not None:
+            report = delete_batch(ctx, batch)
+        else:
+            report = delete_posts(ctx, [parse_post(item) for item in post or []])
+    typer.echo(
+        f"deleted {report.deleted} mention(s); trends recomputed: "
+        f"{', '.join(report.products) or '-'}"
+    )
+    if report.events:
+        typer.echo(f"{len(report.events)} new event(s):")
+        print_events(report.events)
+
+
+def list_batches(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """L-1: the import batches that stored mentions, newest first (ids for `listen delete`)."""
+    from buzzstock.listen.removal import list_batches as stored_batches
+
+    with open_service() as ctx:
+        found = stored_batches(ctx)
+    if as_json:
+        typer.echo(json.dumps(found, indent=2, ensure_ascii=False))
+        return
+    table = Table(title="Import batches")
+    for column in ("batch", "source", "imported_at", "mentions"):
+        table.add_column(column, overflow="fold")
+    for item in found:
+        table.add_row(item["batch"], item["source"], item["imported_at"], str(item["mentions"]))
+    Console(width=max(Console().width, 120)).print(table)

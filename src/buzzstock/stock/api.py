@@ -6,17 +6,14 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, status
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
+from buzzstock.core.input import Input as Body
 from buzzstock.core.requests import Caller, Ctx, RequestKey
 from buzzstock.stock import ledger, service
 from buzzstock.stock.view import stock_view
 
 router = APIRouter(prefix="/api/v1", tags=["stock"])
-
-
-class Body(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class ReservationRequest(Body):

@@ -3,15 +3,16 @@ S-3), applied once; after that stock moves only through the hub."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
 from sqlalchemy import Connection
 
 from buzzstock.core.context import Context
+from buzzstock.core.input import Input
 from buzzstock.stock.model import MAX_UNITS
 from buzzstock.stock.pool import receive_in, set_buyer_limit_in, set_quotas_in
 
 
-class StockPlan(BaseModel):
+class StockPlan(Input):
     """Opening stock of a SKU: units per warehouse, quotas per region and the elastic share (S-3).
 
     ``quotas`` are relative weights: the units left after the elastic share are split between

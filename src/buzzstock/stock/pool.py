@@ -28,6 +28,7 @@ from buzzstock.stock.model import (
 from buzzstock.stock.rows import (
     change_bucket,
     change_level,
+    check_quota_name,
     default_bucket,
     ensure_bucket,
     ensure_bucket_exists,
@@ -75,6 +76,8 @@ def receive_in(
         raise InvalidInput("quantity received must be a positive number of units")
     ensure_pool(connection, sku)
     ensure_level(ctx, connection, sku, warehouse)
+    if bucket is not None:
+        check_quota_name(connection, sku, bucket)
     target = bucket or default_bucket(connection, sku, warehouse)
     ensure_bucket(connection, sku, target)
     change_bucket(connection, sku, target, d_limit=quantity)
@@ -161,6 +164,7 @@ def move_quota(
         raise InvalidInput("source and target quota must differ")
     with ctx.engine.begin() as connection:
         ensure_bucket_exists(connection, sku, source)
+        check_quota_name(connection, sku, target)
         ensure_bucket(connection, sku, target)
         ref = new_id("mov")
         movements = []

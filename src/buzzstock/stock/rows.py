@@ -12,10 +12,11 @@ from typing import Any
 from sqlalchemy import Connection, Integer, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from buzzstock.catalog.service import skus, warehouses
+from buzzstock.catalog.service import regions, skus, warehouses
 from buzzstock.core.context import Context
 from buzzstock.core.db import reading
 from buzzstock.core.errors import (
+    InvalidInput,
     NotFound,
     SkuPaused,
 )
@@ -88,6 +89,34 @@ def ensure_level(ctx: Context, connection: Connection, sku: str, warehouse: str)
             in_transit=0,
             low_threshold=ctx.section(StockSettings).default_low_stock_threshold,
         )
+    )
+
+
+SUBPOOL_PREFIX = "sub:"
+"""S-9: the quota bucket of a guest creator's sub-pool is ``sub:<name>``."""
+
+
+def check_quota_name(connection: Connection, sku: str, bucket: str) -> None:
+    """S-3: units go to the elastic pool, a region's quota, a quota the SKU already has or a
+    creator's sub-pool (``sub:<name>``); any other name is a typo, refused before it makes a
+    bucket no channel sells from."""
+    if bucket == ELASTIC or bucket.startswith(SUBPOOL_PREFIX):
+        return
+    known = {str(code) for code in connection.execute(select(regions.c.code)).scalars()}
+    held = {
+        str(name)
+        for name in connection.execute(
+            select(quota_buckets.c.bucket).where(quota_buckets.c.sku == sku)
+        ).scalars()
+    }
+    if bucket in known or bucket in held:
+        return
+    raise InvalidInput(
+        f"unknown quota {bucket!r}: name {ELASTIC}, a region "
+        f"({', '.join(sorted(known)) or 'none yet'}), a quota {sku} already has "
+        f"({', '.join(sorted(held)) or 'none yet'}) or {SUBPOOL_PREFIX}<name> for a creator's "
+        "sub-pool",
+        rule="S-3",
     )
 
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 from starlette.concurrency import run_in_threadpool
 
 from buzzstock.channels.base import ChannelAdapter, ChannelRejected, InvalidSignature
 from buzzstock.core.context import Context
 from buzzstock.core.errors import InvalidInput, Unauthorized
+from buzzstock.core.input import Input
 from buzzstock.core.requests import Caller, Ctx
 from buzzstock.stock.sync.allotment import connect_listing, publish
 from buzzstock.stock.sync.inbox import store_notification
@@ -55,8 +56,7 @@ async def receive_webhook(channel: str, platform: str, request: Request, ctx: Ct
     return Response(status_code=200)
 
 
-class ListingRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class ListingRequest(Input):
     sku: str = Field(min_length=1, max_length=80)
     sku_ref: str = Field(min_length=1, max_length=200, description="The platform's own id.")
     compare_and_swap: bool = Field(
@@ -64,13 +64,11 @@ class ListingRequest(BaseModel):
     )
 
 
-class PublishRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class PublishRequest(Input):
     units: int = Field(strict=True, ge=0, le=1_000_000)
 
 
-class SubpoolRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class SubpoolRequest(Input):
     units: int = Field(strict=True, ge=1, le=10_000_000)
     source: str = Field("elastic", min_length=1, max_length=80)
 
