@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from buzzstock.core import auth
-from buzzstock.core.cli import open_store, use_settings_loader
+from buzzstock.core.cli import GuardedGroup, open_store, use_settings_loader
 from buzzstock.core.settings import describe
 from buzzstock.decide.cli import decisions_app, plan_app
 from buzzstock.listen.cli import listen_app, trends
@@ -24,6 +24,7 @@ from buzzstock.stock.sync.cli import sync_worker
 use_settings_loader(load_settings)
 
 app = typer.Typer(
+    cls=GuardedGroup,
     no_args_is_help=True,
     help="buzzstock: social buzz to stock, on every channel, with zero oversell.",
 )
@@ -166,7 +167,11 @@ def worker(
 @app.command()
 def demo(
     database_url: Annotated[
-        str | None, typer.Option(help="store to use (default: a fresh demo SQLite file)")
+        str | None,
+        typer.Option(
+            help="an empty store to run the demo in (default: a fresh buzzstock-demo.db); "
+            "a store that holds data is refused"
+        ),
     ] = None,
 ) -> None:
     """The main job: the seed's multi-channel live sale through the real hub."""

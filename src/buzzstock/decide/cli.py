@@ -18,7 +18,15 @@ from buzzstock.core.context import Context, open_context
 from buzzstock.core.errors import DomainError, InvalidInput
 from buzzstock.decide import actions, cash_store, queue, stops
 from buzzstock.decide.proposal import ProposalAction
-from buzzstock.decide.quantity import Demand, DemandKind, MismatchCosts, newsvendor
+from buzzstock.decide.quantity import (
+    MAX_COST,
+    MAX_DEMAND_UNITS,
+    MAX_PERIODS,
+    Demand,
+    DemandKind,
+    MismatchCosts,
+    newsvendor,
+)
 from buzzstock.decide.settings import DecideSettings
 from buzzstock.decide.split import Milestone, parse_suppliers_csv, plan_split
 
@@ -78,21 +86,44 @@ def quantity(
     demand: Annotated[
         DemandKind, typer.Option(help="Demand distribution per period: normal or poisson.")
     ],
-    mean: Annotated[float, typer.Option(help="Mean demand per period, in units.")],
+    mean: Annotated[
+        float,
+        typer.Option(
+            min=0, max=MAX_DEMAND_UNITS, help="Mean demand per period, in units (0 to 1,000,000)."
+        ),
+    ],
     std: Annotated[
-        float | None, typer.Option(help="Standard deviation per period (normal only).")
+        float | None,
+        typer.Option(
+            min=0,
+            max=MAX_DEMAND_UNITS,
+            help="Standard deviation per period (normal only; up to 1,000,000).",
+        ),
     ] = None,
-    holding_cost: Annotated[float | None, typer.Option(help="Cost per unit left over (h).")] = None,
+    holding_cost: Annotated[
+        float | None, typer.Option(min=0, max=MAX_COST, help="Cost per unit left over (h).")
+    ] = None,
     shortage_cost: Annotated[
-        float | None, typer.Option(help="Cost per unit of demand missed (p).")
+        float | None,
+        typer.Option(min=0, max=MAX_COST, help="Cost per unit of demand missed (p)."),
     ] = None,
-    unit_cost: Annotated[float | None, typer.Option(help="Purchase cost per unit (c).")] = None,
-    price: Annotated[float | None, typer.Option(help="Selling price per unit (r).")] = None,
+    unit_cost: Annotated[
+        float | None, typer.Option(min=0, max=MAX_COST, help="Purchase cost per unit (c).")
+    ] = None,
+    price: Annotated[
+        float | None, typer.Option(min=0, max=MAX_COST, help="Selling price per unit (r).")
+    ] = None,
     salvage: Annotated[
-        float | None, typer.Option(help="Value of a leftover unit, e.g. clearance price (v).")
+        float | None,
+        typer.Option(
+            min=0, max=MAX_COST, help="Value of a leftover unit, e.g. clearance price (v)."
+        ),
     ] = None,
     lead_time: Annotated[
-        float, typer.Option(help="Periods of demand the order must cover (L).")
+        float,
+        typer.Option(
+            min=0, max=MAX_PERIODS, help="Periods of demand the order must cover (L), up to 365."
+        ),
     ] = 1.0,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
