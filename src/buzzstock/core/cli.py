@@ -18,11 +18,13 @@ from typing import Any, NoReturn
 import typer
 from rich.console import Console
 from rich.markup import escape
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.exc import DBAPIError, OperationalError
 from typer.core import TyperGroup
 
 from buzzstock.core.context import Context, open_context, open_empty_context
-from buzzstock.core.errors import ConfigurationError, DomainError
+from buzzstock.core.db import reading
+from buzzstock.core.errors import ConfigurationError, DomainError, InvalidInput, NotFound
 from buzzstock.core.settings import CoreSettings
 
 DEBUG_VARIABLE = "BUZZSTOCK_DEBUG"
@@ -91,6 +93,54 @@ def open_scratch_store(database_url: str | None, *, purpose: str) -> Iterator[Co
         finally:
             if ctx is not None:
                 ctx.close()
+
+
+SHORT_ID_LENGTH = 12
+"""The least a short id shows: the kind (``dec_``) and 8 characters (about a second of time)."""
+
+
+def full_id(ctx: Context, column: ColumnElement[str], given: str, *, what: str) -> str:
+    """The id that ``given`` names: the id itself, or the only one that starts with it (the
+    short ids the list commands show). Unknown: NotFound; more than one: InvalidInput."""
+    pattern = given.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    with reading(ctx.engine) as connection:
+        found = list(
+            connection.execute(
+                select(column).where(column.like(pattern, escape="\\")).order_by(column).limit(2)
+            ).scalars()
+        )
+    if not found:
+        raise NotFound(f"no {what} {given!r}")
+    if len(found) > 1 and found[0] != given:
+        raise InvalidInput(
+            f"{given!r} is the start of more than one {what} ({found[0]}, {found[1]}, ...): "
+            "give more of the id"
+        )
+    return str(found[0])
+
+
+def short_ids(ctx: Context, column: ColumnElement[str], ids: list[str]) -> dict[str, str]:
+    """For each id, its shortest start (at least ``SHORT_ID_LENGTH`` characters) that no other
+    stored id shares, so that ``full_id`` finds it again."""
+    shortest: dict[str, str] = {}
+    with reading(ctx.engine) as connection:
+        for value in ids:
+            before = connection.execute(select(func.max(column)).where(column < value)).scalar()
+            after = connection.execute(select(func.min(column)).where(column > value)).scalar()
+            shared = max(_common_length(value, before), _common_length(value, after))
+            shortest[value] = value[: max(SHORT_ID_LENGTH, shared + 1)]
+    return shortest
+
+
+def _common_length(value: str, other: str | None) -> int:
+    if other is None:
+        return 0
+    length = 0
+    for mine, theirs in zip(value, other, strict=False):
+        if mine != theirs:
+            break
+        length += 1
+    return length
 
 
 class GuardedGroup(TyperGroup):

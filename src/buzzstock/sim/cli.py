@@ -28,7 +28,7 @@ def livesale(
     max_ack_delay: Annotated[
         float, typer.Option(min=0.0, max=10.0, help="longest push acknowledgement delay, seconds")
     ] = 2.0,
-    seed: Annotated[int, typer.Option(help="seed of buyers and delays")] = 0,
+    seed: Annotated[int, typer.Option(min=0, max=2**32 - 1, help="seed of buyers and delays")] = 0,
     units: Annotated[int, typer.Option(min=10, max=100_000, help="units for sale")] = 1000,
     duration: Annotated[
         float, typer.Option(min=1.0, max=120.0, help="length of the sale, seconds")
@@ -157,12 +157,19 @@ def stress(
 
 
 def simulate(
-    days: Annotated[int, typer.Option(help="Days of buzz to generate (at least 21).")] = 45,
-    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same buzz.")] = 1,
+    days: Annotated[
+        int, typer.Option(min=21, max=365, help="Days of buzz to generate (21 to 365).")
+    ] = 45,
+    seed: Annotated[
+        int,
+        typer.Option(min=0, max=2**32 - 1, help="Random seed: the same seed gives the same buzz."),
+    ] = 1,
     out: Annotated[
         Path, typer.Option(help="Folder for mentions.jsonl, truth.json, watchlists.json.")
     ] = Path("buzz"),
-    products: Annotated[int, typer.Option(help="Products in the catalogue (1–12).")] = 8,
+    products: Annotated[
+        int, typer.Option(min=1, max=12, help="Products in the catalogue (1–12).")
+    ] = 8,
 ) -> None:
     """Generate a deterministic buzz scenario with its ground truth (real trends, demand peaks,
     bot attacks and which mentions are fake)."""
