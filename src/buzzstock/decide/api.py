@@ -4,7 +4,7 @@ supplier portal. Supplier keys reach only their own orders, products and notices
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, status
 from pydantic import Field
@@ -12,6 +12,7 @@ from pydantic import Field
 from buzzstock.core.auth import Principal
 from buzzstock.core.errors import Forbidden, InvalidInput, NotFound
 from buzzstock.core.input import Input as Body
+from buzzstock.core.limits import MAX_ATTRIBUTE_REQUESTS, MAX_DAYS, MAX_UNITS, Code, Units
 from buzzstock.core.requests import Caller, Ctx
 from buzzstock.decide import (
     actions,
@@ -32,15 +33,21 @@ router = APIRouter(prefix="/api/v1", tags=["decide"])
 STAFF = ("admin", "operator")
 
 
+Attribute = Annotated[str, Field(min_length=1, max_length=80)]
+AttributeRequests = Annotated[int, Field(strict=True, ge=1, le=MAX_ATTRIBUTE_REQUESTS)]
+
+
 class NeedBy(Body):
-    units: int = Field(ge=1, le=100_000_000)
-    day: int = Field(ge=0, le=365)
+    units: int = Field(ge=1, le=MAX_UNITS)
+    day: int = Field(ge=0, le=MAX_DAYS)
 
 
 class PurchaseRequest(Body):
     sku: str = Field(min_length=1, max_length=80, examples=["BREEZE-BAND"])
-    quantity: int = Field(strict=True, ge=1, le=100_000_000)
-    due_days: int = Field(ge=0, le=365, description="Every unit must land within this many days.")
+    quantity: int = Field(strict=True, ge=1, le=MAX_UNITS)
+    due_days: int = Field(
+        ge=0, le=MAX_DAYS, description="Every unit must land within this many days."
+    )
     need_by: list[NeedBy] = Field(default_factory=list, max_length=20)
     warehouse: str | None = Field(None, max_length=40)
     freight: Freight = Freight.AIR
@@ -48,7 +55,7 @@ class PurchaseRequest(Body):
 
 
 class ActionRequest(Body):
-    quantity: int | None = Field(None, strict=True, ge=1, le=100_000_000)
+    quantity: int | None = Field(None, strict=True, ge=1, le=MAX_UNITS)
     price: float | None = Field(None, gt=0, le=10_000_000)
     note: str = Field("", max_length=500)
 
@@ -56,7 +63,9 @@ class ActionRequest(Body):
 class OrderRequest(Body):
     supplier: str = Field(min_length=1, max_length=80)
     warehouse: str = Field(min_length=1, max_length=40)
-    lines: dict[str, int] = Field(min_length=1, max_length=200)
+    lines: dict[Code, Units] = Field(
+        min_length=1, max_length=200, description="Units per SKU, each 1 to 100,000,000."
+    )
     freight: Freight = Freight.AIR
 
 
@@ -65,7 +74,9 @@ class ShipRequest(Body):
 
 
 class ReceiptRequest(Body):
-    lines: dict[str, int] = Field(min_length=1, max_length=200)
+    lines: dict[Code, Units] = Field(
+        min_length=1, max_length=200, description="Units arrived per SKU, each 1 to 100,000,000."
+    )
 
 
 class PriceRequest(Body):
@@ -101,7 +112,11 @@ class HeatRequest(Body):
 
 class AttributeRequestsBody(Body):
     sku: str = Field(min_length=1, max_length=80)
-    requests: dict[str, int] = Field(min_length=1, max_length=200)
+    requests: dict[Attribute, AttributeRequests] = Field(
+        min_length=1,
+        max_length=200,
+        description="L-10: requests per attribute, each 1 to 1,000,000.",
+    )
 
 
 def _supplier_scope(caller: Principal) -> str | None:

@@ -9,6 +9,7 @@ from fastapi import APIRouter, status
 from pydantic import BaseModel, Field
 
 from buzzstock.core.input import Input as Body
+from buzzstock.core.limits import INT32_MAX, MAX_UNITS
 from buzzstock.core.requests import Caller, Ctx, RequestKey
 from buzzstock.stock import ledger, service
 from buzzstock.stock.view import stock_view
@@ -19,7 +20,10 @@ router = APIRouter(prefix="/api/v1", tags=["stock"])
 class ReservationRequest(Body):
     sku: str = Field(min_length=1, max_length=80, examples=["BREEZE-BAND"])
     quantity: int = Field(
-        strict=True, examples=[1], description="Units to hold (1 up to the configured max)."
+        strict=True,
+        examples=[1],
+        description="Units to hold: 1 up to stock.max_reservation_quantity (1000 by default, "
+        "at most 1,000,000).",
     )
     channel: str = Field(min_length=1, max_length=80, examples=["tiktok-us"])
     buyer: str = Field(min_length=1, max_length=200, examples=["buyer-7781"])
@@ -49,9 +53,11 @@ class ConfirmRequest(Body):
 
 class ReceiptRequest(Body):
     warehouse: str = Field(min_length=1, max_length=40)
-    quantity: int = Field(strict=True, ge=1, le=100_000_000)
+    quantity: int = Field(strict=True, ge=1, le=MAX_UNITS)
     quota: str | None = Field(
         None,
+        min_length=1,
+        max_length=80,
         description="Quota bucket to sell them from (default: the "
         "warehouse's region quota, else the elastic pool).",
     )
@@ -59,14 +65,14 @@ class ReceiptRequest(Body):
 
 class InTransitRequest(Body):
     warehouse: str = Field(min_length=1, max_length=40)
-    quantity: int = Field(strict=True, ge=1, le=100_000_000)
+    quantity: int = Field(strict=True, ge=1, le=MAX_UNITS)
     eta: datetime
 
 
 class QuotaMoveRequest(Body):
     source: str = Field(min_length=1, max_length=80, examples=["elastic"])
     target: str = Field(min_length=1, max_length=80, examples=["US"])
-    quantity: int = Field(strict=True, ge=1, le=100_000_000)
+    quantity: int = Field(strict=True, ge=1, le=MAX_UNITS)
     reason: str = Field("manual", max_length=200)
 
 
@@ -76,7 +82,11 @@ class PauseRequest(Body):
 
 class BuyerLimitRequest(Body):
     limit: int | None = Field(
-        None, ge=1, le=2**31 - 1, description="Units per buyer; null switches it off."
+        None,
+        strict=True,
+        ge=1,
+        le=INT32_MAX,
+        description="Units per buyer, 1 to 2,147,483,647; null switches it off.",
     )
 
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import Field
 from starlette.concurrency import run_in_threadpool
 
@@ -99,12 +99,14 @@ def get_sync_status(ctx: Ctx, caller: Caller, channel: str | None = None) -> lis
 
 @router.get("/sync/warroom/{sku}")
 def get_war_room(
-    sku: str, ctx: Ctx, caller: Caller, minutes: int = 60, step_seconds: int = 60
+    sku: str,
+    ctx: Ctx,
+    caller: Caller,
+    minutes: Annotated[int, Query(ge=1, le=24 * 60, description="Window, 1 to 1440.")] = 60,
+    step_seconds: Annotated[int, Query(ge=1, le=3600, description="Step, 1 to 3600.")] = 60,
 ) -> dict[str, Any]:
     """S-8: consumption per channel, remaining and countdown per region, arrivals, host lines."""
     caller.require("admin", "operator")
-    if not 1 <= minutes <= 24 * 60 or not 1 <= step_seconds <= 3600:
-        raise InvalidInput("minutes must be 1..1440 and step_seconds 1..3600")
     return war_room(ctx, sku, minutes=minutes, step_seconds=step_seconds)
 
 
