@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from buzzstock import __version__
 from buzzstock.api import admin, problems, shop
+from buzzstock.api.api_models import Health
 from buzzstock.api.middleware import RequestGuard
 from buzzstock.catalog import api as catalog_api
 from buzzstock.core import idempotency
@@ -26,7 +27,7 @@ def create_app(ctx: Context) -> FastAPI:
     app.state.ctx = ctx
     problems.install(app)
 
-    @app.get("/api/v1/health", tags=["admin"])
+    @app.get("/api/v1/health", tags=["admin"], response_model=Health)
     def health() -> dict[str, str]:
         return {"status": "ok", "backend": ctx.backend, "version": __version__}
 
