@@ -10,6 +10,14 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from buzzstock.core.requests import Caller, Ctx
 from buzzstock.listen import ingest, review, watch_store
+from buzzstock.listen.api_models import (
+    Alert,
+    IngestReport,
+    SavedWatchList,
+    Trend,
+    TrendWithDetail,
+    WatchListSaved,
+)
 from buzzstock.listen.watchlist import WatchList
 
 router = APIRouter(prefix="/api/v1", tags=["listen"])
@@ -46,7 +54,7 @@ class WatchListBody(Body):
     scene_emotion: list[tuple[str, str]] = Field(default_factory=list, max_length=200)
 
 
-@router.post("/mentions")
+@router.post("/mentions", response_model=IngestReport)
 def push_mentions(ctx: Ctx, caller: Caller, batch: MentionBatch) -> dict[str, Any]:
     """L-1: a batch of canonical mentions; a bad item refuses the whole batch (problem+json
     listing every bad item by index) and stores nothing."""
@@ -55,19 +63,19 @@ def push_mentions(ctx: Ctx, caller: Caller, batch: MentionBatch) -> dict[str, An
     return ingest.ingest(ctx, parsed, source=f"api:{caller.name}"[:80]).to_json()
 
 
-@router.get("/trends")
+@router.get("/trends", response_model=list[Trend])
 def get_trends(ctx: Ctx, caller: Caller) -> list[dict[str, Any]]:
     caller.require(*STAFF)
     return review.list_trends(ctx)
 
 
-@router.get("/trends/{sku}")
+@router.get("/trends/{sku}", response_model=TrendWithDetail)
 def get_trend(ctx: Ctx, caller: Caller, sku: str) -> dict[str, Any]:
     caller.require(*STAFF)
     return review.get_trend(ctx, sku)
 
 
-@router.get("/alerts")
+@router.get("/alerts", response_model=list[Alert])
 def get_alerts(
     ctx: Ctx,
     caller: Caller,
@@ -81,7 +89,7 @@ def get_alerts(
     return review.list_alerts(ctx, state=state, sku=sku, event_type=type_, limit=limit)
 
 
-@router.post("/alerts/{alert_id}/acknowledge")
+@router.post("/alerts/{alert_id}/acknowledge", response_model=Alert)
 def acknowledge_alert(
     ctx: Ctx, caller: Caller, alert_id: str, body: ReviewNote | None = None
 ) -> dict[str, Any]:
@@ -89,19 +97,19 @@ def acknowledge_alert(
     return review.acknowledge(ctx, alert_id, caller.name, body.note if body else None)
 
 
-@router.post("/alerts/{alert_id}/dismiss")
+@router.post("/alerts/{alert_id}/dismiss", response_model=Alert)
 def dismiss_alert(ctx: Ctx, caller: Caller, alert_id: str, body: Dismissal) -> dict[str, Any]:
     caller.require(*STAFF)
     return review.dismiss(ctx, alert_id, body.reason, caller.name)
 
 
-@router.get("/watchlists")
+@router.get("/watchlists", response_model=list[SavedWatchList])
 def get_watch_lists(ctx: Ctx, caller: Caller) -> list[dict[str, Any]]:
     caller.require(*STAFF)
     return [watch_store.watch_list_json(watch) for watch in watch_store.list_watch_lists(ctx)]
 
 
-@router.put("/watchlists/{sku}")
+@router.put("/watchlists/{sku}", response_model=WatchListSaved)
 def put_watch_list(ctx: Ctx, caller: Caller, sku: str, body: WatchListBody) -> dict[str, Any]:
     """L-2: set (replace) a catalogue SKU's watch list; stored mentions that match are linked
     and the SKU's trend is re-evaluated."""
