@@ -12,7 +12,6 @@ from buzzstock.decide.exit import OrderStage
 from buzzstock.decide.ladder import Freight
 from buzzstock.decide.matrix import Route
 from buzzstock.decide.proposal import ProposalStatus
-from buzzstock.decide.registry import FreightTerms
 from buzzstock.decide.suppliers import Grade, Tier
 
 DecisionKind = Literal[
@@ -116,6 +115,13 @@ class EmergencyStop(BaseModel):
     rule: Literal["D-6"]
 
 
+class SupplierFreight(BaseModel):
+    """D-1: what one freight mode costs and takes from this supplier."""
+
+    cost_per_unit: float
+    transit_days: int = Field(description="Days from shipping to the warehouse.")
+
+
 class Supplier(BaseModel):
     """D-1: a supplier."""
 
@@ -131,7 +137,7 @@ class Supplier(BaseModel):
     lead_time_max_days: int
     unit_cost: float
     currency: str
-    freight: dict[Freight, FreightTerms]
+    freight: dict[Freight, SupplierFreight]
     material_ready_at: Timestamp | None = Field(
         description="When its raw material is ready; null means ready now."
     )
