@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from buzzstock import __version__
 from buzzstock.api import admin, openapi, problems, shop
+from buzzstock.api.api_models import Health
 from buzzstock.api.middleware import RequestGuard
 from buzzstock.api.nul_guard import NulGuard
 from buzzstock.catalog import api as catalog_api
@@ -28,7 +29,7 @@ def create_app(ctx: Context) -> FastAPI:
     problems.install(app)
     openapi.install(app)
 
-    @app.get("/api/v1/health", tags=["admin"])
+    @app.get("/api/v1/health", tags=["admin"], response_model=Health)
     def health() -> dict[str, str]:
         return {"status": "ok", "backend": ctx.backend, "version": __version__}
 

@@ -7,6 +7,14 @@ from typing import Any
 from fastapi import APIRouter, Response, status
 
 from buzzstock.catalog import service
+from buzzstock.catalog.api_models import (
+    CatalogueEntry,
+    ChannelEntry,
+    MarketEntry,
+    RegionEntry,
+    SkuEntry,
+    WarehouseEntry,
+)
 from buzzstock.catalog.model import Channel, Market, Region, Sku, Warehouse
 from buzzstock.core.errors import NotFound
 from buzzstock.core.requests import Caller, Ctx
@@ -18,35 +26,35 @@ def _created(response: Response, is_new: bool) -> None:
     response.status_code = status.HTTP_201_CREATED if is_new else status.HTTP_200_OK
 
 
-@router.post("/regions", status_code=status.HTTP_201_CREATED)
+@router.post("/regions", status_code=status.HTTP_201_CREATED, response_model=RegionEntry)
 def put_region(body: Region, ctx: Ctx, caller: Caller, response: Response) -> dict[str, Any]:
     caller.require("admin", "operator")
     _created(response, service.create(ctx, body))
     return service.get_entry(ctx, Region, body.code)
 
 
-@router.post("/markets", status_code=status.HTTP_201_CREATED)
+@router.post("/markets", status_code=status.HTTP_201_CREATED, response_model=MarketEntry)
 def put_market(body: Market, ctx: Ctx, caller: Caller, response: Response) -> dict[str, Any]:
     caller.require("admin", "operator")
     _created(response, service.create(ctx, body))
     return service.get_entry(ctx, Market, body.code)
 
 
-@router.post("/warehouses", status_code=status.HTTP_201_CREATED)
+@router.post("/warehouses", status_code=status.HTTP_201_CREATED, response_model=WarehouseEntry)
 def put_warehouse(body: Warehouse, ctx: Ctx, caller: Caller, response: Response) -> dict[str, Any]:
     caller.require("admin", "operator")
     _created(response, service.create(ctx, body))
     return service.get_entry(ctx, Warehouse, body.code)
 
 
-@router.post("/channels", status_code=status.HTTP_201_CREATED)
+@router.post("/channels", status_code=status.HTTP_201_CREATED, response_model=ChannelEntry)
 def put_channel(body: Channel, ctx: Ctx, caller: Caller, response: Response) -> dict[str, Any]:
     caller.require("admin", "operator")
     _created(response, service.create(ctx, body))
     return _public_channel(service.get_entry(ctx, Channel, body.code))
 
 
-@router.post("/skus", status_code=status.HTTP_201_CREATED)
+@router.post("/skus", status_code=status.HTTP_201_CREATED, response_model=SkuEntry)
 def put_sku(body: Sku, ctx: Ctx, caller: Caller, response: Response) -> dict[str, Any]:
     caller.require("admin", "operator")
     _created(response, service.create(ctx, body))
@@ -66,7 +74,7 @@ _KINDS: dict[str, type[Region | Market | Warehouse | Channel | Sku]] = {
 }
 
 
-@router.get("/{kind}")
+@router.get("/{kind}", response_model=list[CatalogueEntry])
 def list_kind(kind: str, ctx: Ctx, caller: Caller) -> list[dict[str, Any]]:
     """List regions, markets, warehouses, channels or SKUs."""
     caller.require("admin", "operator", "channel")
@@ -75,7 +83,7 @@ def list_kind(kind: str, ctx: Ctx, caller: Caller) -> list[dict[str, Any]]:
     return [_public_channel(row) for row in rows] if model is Channel else rows
 
 
-@router.get("/{kind}/{code}")
+@router.get("/{kind}/{code}", response_model=CatalogueEntry)
 def read_kind(kind: str, code: str, ctx: Ctx, caller: Caller) -> dict[str, Any]:
     caller.require("admin", "operator", "channel")
     model = _model_for(kind)

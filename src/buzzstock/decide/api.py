@@ -25,6 +25,20 @@ from buzzstock.decide import (
     registry,
     stops,
 )
+from buzzstock.decide.api_models import (
+    AttributeRequestsBySku,
+    AttributeRequestsRecorded,
+    CashOverview,
+    Decision,
+    EmergencyStop,
+    HeatRecorded,
+    PlannedCashFlow,
+    ProductView,
+    PurchaseOrder,
+    Supplier,
+    SupplierNotice,
+    SupplierPortal,
+)
 from buzzstock.decide.ladder import Freight
 from buzzstock.decide.proposal import ProposalAction
 
@@ -131,7 +145,7 @@ def _supplier_scope(caller: Principal) -> str | None:
 # --- decisions ----------------------------------------------------------------------------------
 
 
-@router.get("/decisions")
+@router.get("/decisions", response_model=list[Decision])
 def list_decisions(
     ctx: Ctx,
     caller: Caller,
@@ -145,7 +159,7 @@ def list_decisions(
     return queue.list_decisions(ctx, status=status_, sku=sku, kind=kind, limit=limit)
 
 
-@router.post("/decisions", status_code=status.HTTP_201_CREATED)
+@router.post("/decisions", status_code=status.HTTP_201_CREATED, response_model=Decision)
 def propose_purchase(body: PurchaseRequest, ctx: Ctx, caller: Caller) -> dict[str, Any]:
     """D-2: ask for an order; buzzstock splits it across suppliers and queues it for approval."""
     caller.require(*STAFF)
@@ -161,13 +175,13 @@ def propose_purchase(body: PurchaseRequest, ctx: Ctx, caller: Caller) -> dict[st
     )
 
 
-@router.get("/decisions/{decision_id}")
+@router.get("/decisions/{decision_id}", response_model=Decision)
 def get_decision(decision_id: str, ctx: Ctx, caller: Caller) -> dict[str, Any]:
     caller.require(*STAFF)
     return queue.get_decision(ctx, decision_id)
 
 
-@router.post("/decisions/{decision_id}/{action}")
+@router.post("/decisions/{decision_id}/{action}", response_model=Decision)
 def act_on_decision(
     decision_id: str,
     action: ProposalAction,
@@ -200,7 +214,7 @@ class LiftRequest(Body):
     reason: str = Field("lifted by a person", min_length=1, max_length=1000)
 
 
-@router.get("/stops")
+@router.get("/stops", response_model=list[EmergencyStop])
 def list_stops(
     ctx: Ctx, caller: Caller, include_lifted: bool = Query(False)
 ) -> list[dict[str, Any]]:
@@ -209,14 +223,14 @@ def list_stops(
     return stops.list_stops(ctx, active_only=not include_lifted)
 
 
-@router.post("/stops", status_code=status.HTTP_201_CREATED)
+@router.post("/stops", status_code=status.HTTP_201_CREATED, response_model=EmergencyStop)
 def raise_stop(body: StopRequest, ctx: Ctx, caller: Caller) -> dict[str, Any]:
     """D-6: stop a SKU: related replenishment paused, reservations refused, 0 on every channel."""
     caller.require(*STAFF)
     return stops.raise_stop(ctx, body.sku, body.reason, by=f"{caller.role} key {caller.name!r}")
 
 
-@router.post("/stops/{sku}/lift")
+@router.post("/stops/{sku}/lift", response_model=EmergencyStop)
 def lift_stop(
     sku: str, ctx: Ctx, caller: Caller, body: LiftRequest | None = None
 ) -> dict[str, Any]:
@@ -229,7 +243,9 @@ def lift_stop(
 # --- purchase orders --------------------------------------------------------------------------
 
 
-@router.get("/purchase-orders")
+@router.get(
+    "/purchase-orders", response_model=list[PurchaseOrder], response_model_exclude_unset=True
+)
 def list_orders(
     ctx: Ctx,
     caller: Caller,
@@ -243,7 +259,7 @@ def list_orders(
     return found if supplier is None else [portal.supplier_order_view(o) for o in found]
 
 
-@router.post("/purchase-orders", status_code=status.HTTP_201_CREATED)
+@router.post("/purchase-orders", status_code=status.HTTP_201_CREATED, response_model=PurchaseOrder)
 def create_order(body: OrderRequest, ctx: Ctx, caller: Caller) -> dict[str, Any]:
     caller.require(*STAFF)
     return orders.create_order(
@@ -255,26 +271,32 @@ def create_order(body: OrderRequest, ctx: Ctx, caller: Caller) -> dict[str, Any]
     )
 
 
-@router.get("/purchase-orders/{order_id}")
+@router.get(
+    "/purchase-orders/{order_id}", response_model=PurchaseOrder, response_model_exclude_unset=True
+)
 def get_order(order_id: str, ctx: Ctx, caller: Caller) -> dict[str, Any]:
     supplier = _supplier_scope(caller)
     found = orders.get_order(ctx, order_id, supplier=supplier)
     return found if supplier is None else portal.supplier_order_view(found)
 
 
-@router.post("/purchase-orders/{order_id}/approve")
+@router.post("/purchase-orders/{order_id}/approve", response_model=PurchaseOrder)
 def approve_order(order_id: str, ctx: Ctx, caller: Caller) -> dict[str, Any]:
     caller.require(*STAFF)
     return orders.approve_order(ctx, order_id)
 
 
-@router.post("/purchase-orders/{order_id}/send")
+@router.post("/purchase-orders/{order_id}/send", response_model=PurchaseOrder)
 def send_order(order_id: str, ctx: Ctx, caller: Caller) -> dict[str, Any]:
     caller.require(*STAFF)
     return orders.send_order(ctx, order_id)
 
 
-@router.post("/purchase-orders/{order_id}/start-production")
+@router.post(
+    "/purchase-orders/{order_id}/start-production",
+    response_model=PurchaseOrder,
+    response_model_exclude_unset=True,
+)
 def start_production(order_id: str, ctx: Ctx, caller: Caller) -> dict[str, Any]:
     """The supplier started making it (its own key, or staff)."""
     supplier = _supplier_scope(caller)
@@ -282,7 +304,11 @@ def start_production(order_id: str, ctx: Ctx, caller: Caller) -> dict[str, Any]:
     return found if supplier is None else portal.supplier_order_view(found)
 
 
-@router.post("/purchase-orders/{order_id}/ship")
+@router.post(
+    "/purchase-orders/{order_id}/ship",
+    response_model=PurchaseOrder,
+    response_model_exclude_unset=True,
+)
 def ship_order(
     order_id: str, ctx: Ctx, caller: Caller, body: ShipRequest | None = None
 ) -> dict[str, Any]:
@@ -292,20 +318,24 @@ def ship_order(
     return found if supplier is None else portal.supplier_order_view(found)
 
 
-@router.post("/purchase-orders/{order_id}/receipts", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/purchase-orders/{order_id}/receipts",
+    status_code=status.HTTP_201_CREATED,
+    response_model=PurchaseOrder,
+)
 def receive_order(order_id: str, body: ReceiptRequest, ctx: Ctx, caller: Caller) -> dict[str, Any]:
     """Units arrived at the warehouse: stock on hand (partial receipts allowed)."""
     caller.require(*STAFF)
     return orders.receive_order(ctx, order_id, body.lines)
 
 
-@router.post("/purchase-orders/{order_id}/cancel")
+@router.post("/purchase-orders/{order_id}/cancel", response_model=PurchaseOrder)
 def cancel_order(order_id: str, ctx: Ctx, caller: Caller) -> dict[str, Any]:
     caller.require(*STAFF)
     return orders.cancel_order(ctx, order_id)
 
 
-@router.post("/purchase-orders/{order_id}/resume")
+@router.post("/purchase-orders/{order_id}/resume", response_model=PurchaseOrder)
 def resume_order(order_id: str, ctx: Ctx, caller: Caller) -> dict[str, Any]:
     caller.require(*STAFF)
     return orders.resume_order(ctx, order_id)
@@ -314,14 +344,14 @@ def resume_order(order_id: str, ctx: Ctx, caller: Caller) -> dict[str, Any]:
 # --- suppliers ----------------------------------------------------------------------------------
 
 
-@router.get("/suppliers")
+@router.get("/suppliers", response_model=list[Supplier])
 def list_suppliers(ctx: Ctx, caller: Caller) -> list[dict[str, Any]]:
     """Suppliers; a supplier key sees only itself."""
     supplier = _supplier_scope(caller)
     return registry.list_suppliers(ctx, only=supplier)
 
 
-@router.post("/suppliers", status_code=status.HTTP_201_CREATED)
+@router.post("/suppliers", status_code=status.HTTP_201_CREATED, response_model=Supplier)
 def save_supplier(
     body: registry.SupplierSpec, ctx: Ctx, caller: Caller, response: Response
 ) -> dict[str, Any]:
@@ -331,7 +361,7 @@ def save_supplier(
     return saved
 
 
-@router.get("/suppliers/{code}")
+@router.get("/suppliers/{code}", response_model=Supplier)
 def get_supplier(code: str, ctx: Ctx, caller: Caller) -> dict[str, Any]:
     supplier = _supplier_scope(caller)
     if supplier is not None and supplier != code:
@@ -339,7 +369,7 @@ def get_supplier(code: str, ctx: Ctx, caller: Caller) -> dict[str, Any]:
     return registry.get_supplier(ctx, code)
 
 
-@router.put("/suppliers/{code}")
+@router.put("/suppliers/{code}", response_model=Supplier)
 def replace_supplier(
     code: str, body: registry.SupplierSpec, ctx: Ctx, caller: Caller
 ) -> dict[str, Any]:
@@ -359,7 +389,7 @@ def deactivate_supplier(code: str, ctx: Ctx, caller: Caller) -> Response:
 # --- prices and cash ----------------------------------------------------------------------------
 
 
-@router.get("/prices")
+@router.get("/prices", response_model=list[Decision])
 def list_prices(
     ctx: Ctx, caller: Caller, status_: str | None = Query(None, alias="status")
 ) -> list[dict[str, Any]]:
@@ -368,7 +398,7 @@ def list_prices(
     return queue.list_decisions(ctx, status=status_, kind=queue.PRICE)
 
 
-@router.post("/prices", status_code=status.HTTP_201_CREATED)
+@router.post("/prices", status_code=status.HTTP_201_CREATED, response_model=Decision)
 def propose_price(body: PriceRequest, ctx: Ctx, caller: Caller) -> dict[str, Any]:
     caller.require(*STAFF)
     decision_id = price_decisions.propose_price_change(
@@ -385,7 +415,7 @@ def propose_price(body: PriceRequest, ctx: Ctx, caller: Caller) -> dict[str, Any
     return queue.get_decision(ctx, decision_id)
 
 
-@router.post("/prices/{decision_id}/{action}")
+@router.post("/prices/{decision_id}/{action}", response_model=Decision)
 def act_on_price(
     decision_id: str,
     action: ProposalAction,
@@ -400,20 +430,20 @@ def act_on_price(
     return actions.act(ctx, decision_id, action, price=request.price, note=request.note)
 
 
-@router.get("/cash")
+@router.get("/cash", response_model=CashOverview, response_model_exclude_unset=True)
 def cash(ctx: Ctx, caller: Caller) -> dict[str, Any]:
     """D-5: liquid funds, today's room and the 7-day forecast with its warnings."""
     caller.require(*STAFF)
     return cash_store.cash_overview(ctx)
 
 
-@router.put("/cash")
+@router.put("/cash", response_model=CashOverview)
 def set_cash(body: CashRequest, ctx: Ctx, caller: Caller) -> dict[str, Any]:
     caller.require(*STAFF)
     return cash_store.set_liquid_funds(ctx, body.liquid_funds, body.currency)
 
 
-@router.post("/cash/flows", status_code=status.HTTP_201_CREATED)
+@router.post("/cash/flows", status_code=status.HTTP_201_CREATED, response_model=PlannedCashFlow)
 def add_cash_flow(body: CashFlowRequest, ctx: Ctx, caller: Caller) -> dict[str, Any]:
     caller.require(*STAFF)
     return cash_store.add_cash_flow(ctx, body.due_at, body.amount, body.label)
@@ -422,7 +452,7 @@ def add_cash_flow(body: CashFlowRequest, ctx: Ctx, caller: Caller) -> dict[str, 
 # --- heat, attribute requests and the supplier portal --------------------------------------------
 
 
-@router.post("/heat", status_code=status.HTTP_201_CREATED)
+@router.post("/heat", status_code=status.HTTP_201_CREATED, response_model=HeatRecorded)
 def add_heat(body: HeatRequest, ctx: Ctx, caller: Caller) -> dict[str, Any]:
     caller.require(*STAFF)
     return portal.add_heat(
@@ -436,7 +466,7 @@ def add_heat(body: HeatRequest, ctx: Ctx, caller: Caller) -> dict[str, Any]:
     )
 
 
-@router.get("/heat/{sku}")
+@router.get("/heat/{sku}", response_model=ProductView)
 def heat_of_product(sku: str, ctx: Ctx, caller: Caller) -> dict[str, Any]:
     """D-9: heat curve, 2–4 week forecast and attribute requests of one product."""
     supplier = _supplier_scope(caller)
@@ -445,13 +475,17 @@ def heat_of_product(sku: str, ctx: Ctx, caller: Caller) -> dict[str, Any]:
     return portal.product_view(ctx, sku)
 
 
-@router.post("/attribute-requests", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/attribute-requests",
+    status_code=status.HTTP_201_CREATED,
+    response_model=AttributeRequestsRecorded,
+)
 def add_attribute_requests(body: AttributeRequestsBody, ctx: Ctx, caller: Caller) -> dict[str, Any]:
     caller.require(*STAFF)
     return portal.add_attribute_requests(ctx, body.sku, body.requests)
 
 
-@router.get("/attribute-requests")
+@router.get("/attribute-requests", response_model=AttributeRequestsBySku)
 def attribute_requests(
     ctx: Ctx, caller: Caller, sku: str | None = None
 ) -> dict[str, list[dict[str, Any]]]:
@@ -467,7 +501,7 @@ def attribute_requests(
     return portal.attribute_request_totals(ctx, [sku])
 
 
-@router.get("/supplier-notices")
+@router.get("/supplier-notices", response_model=list[SupplierNotice])
 def supplier_notices(ctx: Ctx, caller: Caller, supplier: str | None = None) -> list[dict[str, Any]]:
     """D-9 notices: a supplier key gets its own; staff name the supplier."""
     own = _supplier_scope(caller)
@@ -478,7 +512,7 @@ def supplier_notices(ctx: Ctx, caller: Caller, supplier: str | None = None) -> l
     return portal.notices_for(ctx, supplier)
 
 
-@router.get("/supplier-portal")
+@router.get("/supplier-portal", response_model=SupplierPortal, response_model_exclude_unset=True)
 def supplier_portal(ctx: Ctx, caller: Caller) -> dict[str, Any]:
     """D-9: everything a supplier key may see, in one document."""
     if caller.role != "supplier" or not caller.supplier:

@@ -14,6 +14,14 @@ from buzzstock.core.errors import InvalidInput, Unauthorized
 from buzzstock.core.input import Input
 from buzzstock.core.requests import Caller, Ctx
 from buzzstock.stock.sync.allotment import connect_listing, publish
+from buzzstock.stock.sync.api_models import (
+    ChannelSyncStatus,
+    ListingConnected,
+    Publication,
+    Subpool,
+    SubpoolReleased,
+    WarRoom,
+)
 from buzzstock.stock.sync.inbox import store_notification
 from buzzstock.stock.sync.rebalancing import close_subpool, open_subpool
 from buzzstock.stock.sync.warroom import war_room
@@ -34,7 +42,7 @@ def cached_adapter(ctx: Context, channel: str) -> ChannelAdapter:
     return adapter
 
 
-@router.post("/channels/{channel}/webhooks/{platform}", status_code=200)
+@router.post("/channels/{channel}/webhooks/{platform}", status_code=200, response_class=Response)
 async def receive_webhook(channel: str, platform: str, request: Request, ctx: Ctx) -> Response:
     """S-6: verify the delivery over its raw body, store it once, answer at once (empty 200)."""
     adapter = cached_adapter(ctx, channel)
@@ -73,14 +81,14 @@ class SubpoolRequest(Input):
     source: str = Field("elastic", min_length=1, max_length=80)
 
 
-@router.put("/channels/{channel}/listings")
+@router.put("/channels/{channel}/listings", response_model=ListingConnected)
 def put_listing(channel: str, body: ListingRequest, ctx: Ctx, caller: Caller) -> dict[str, Any]:
     caller.require("admin", "operator")
     connect_listing(ctx, channel, body.sku, body.sku_ref, compare_and_swap=body.compare_and_swap)
     return {"channel": channel, "sku": body.sku, "sku_ref": body.sku_ref}
 
 
-@router.put("/channels/{channel}/listings/{sku}/published")
+@router.put("/channels/{channel}/listings/{sku}/published", response_model=Publication)
 def put_published(
     channel: str, sku: str, body: PublishRequest, ctx: Ctx, caller: Caller
 ) -> dict[str, Any]:
@@ -90,14 +98,14 @@ def put_published(
     return {"channel": channel, "sku": sku, "units": body.units, "version": version}
 
 
-@router.get("/sync/status")
+@router.get("/sync/status", response_model=list[ChannelSyncStatus])
 def get_sync_status(ctx: Ctx, caller: Caller, channel: str | None = None) -> list[dict[str, Any]]:
     """S-6: per channel pushes vs changes, pending pushes and sync latency p50/p99."""
     caller.require("admin", "operator")
     return sync_status(ctx, channel)
 
 
-@router.get("/sync/warroom/{sku}")
+@router.get("/sync/warroom/{sku}", response_model=WarRoom)
 def get_war_room(
     sku: str,
     ctx: Ctx,
@@ -110,7 +118,7 @@ def get_war_room(
     return war_room(ctx, sku, minutes=minutes, step_seconds=step_seconds)
 
 
-@router.post("/stock/{sku}/subpools/{name}", status_code=201)
+@router.post("/stock/{sku}/subpools/{name}", status_code=201, response_model=Subpool)
 def post_subpool(
     sku: str, name: str, body: SubpoolRequest, ctx: Ctx, caller: Caller
 ) -> dict[str, Any]:
@@ -120,7 +128,7 @@ def post_subpool(
     return {"sku": sku, "bucket": bucket, "units": body.units}
 
 
-@router.delete("/stock/{sku}/subpools/{name}")
+@router.delete("/stock/{sku}/subpools/{name}", response_model=SubpoolReleased)
 def delete_subpool(sku: str, name: str, ctx: Ctx, caller: Caller) -> dict[str, Any]:
     """S-9: release a guest creator's pool back into the main pool."""
     caller.require("admin", "operator")
