@@ -7,7 +7,7 @@ that a reservation stays one round trip. Only this capability writes them.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pydantic import BaseModel
@@ -15,6 +15,8 @@ from sqlalchemy import Connection, Table, insert, select, update
 
 from buzzstock.catalog.model import Catalogue, Channel, Market, Region, Sku, Warehouse
 from buzzstock.catalog.store import channels, markets, regions, skus, warehouses
+from buzzstock.channels.registry import adapter_secret_fields
+from buzzstock.channels.secrets import SECRET_MASK, keep_stored, masked
 from buzzstock.core.context import Context
 from buzzstock.core.db import reading
 from buzzstock.core.errors import InvalidInput, NotFound
@@ -31,6 +33,7 @@ __all__ = [
     "get_entry",
     "list_entries",
     "markets",
+    "public_channel",
     "regions",
     "sku_categories",
     "sku_exists",
@@ -53,12 +56,48 @@ def upsert(connection: Connection, entry: Region | Market | Sku | Warehouse | Ch
     table = _TABLES[type(entry)]
     values = entry.model_dump()
     _check_references(connection, entry)
-    exists = connection.execute(select(table.c.code).where(table.c.code == entry.code)).first()
+    exists = connection.execute(select(table).where(table.c.code == entry.code)).first()
+    if isinstance(entry, Channel):
+        values = _channel_values(entry, values, None if exists is None else dict(exists._mapping))
     if exists is None:
         connection.execute(insert(table).values(**values))
         return True
     connection.execute(update(table).where(table.c.code == entry.code).values(**values))
     return False
+
+
+def _channel_values(
+    entry: Channel, values: dict[str, Any], stored: Mapping[str, Any] | None
+) -> dict[str, Any]:
+    """Issue 11: a secret sent masked, empty or not at all keeps the stored one (write-only
+    secrets); the mask for a secret that was never stored is refused."""
+    same_platform = stored is not None and stored["platform"] == entry.platform.value
+    settings, unmatched = keep_stored(
+        entry.settings,
+        stored["settings"] if same_platform and stored is not None else None,
+        adapter_secret_fields(entry.platform),
+    )
+    webhook_secret = entry.webhook_secret
+    if webhook_secret in (None, "", SECRET_MASK):
+        webhook_secret = stored["webhook_secret"] if stored is not None else None
+        if webhook_secret is None and entry.webhook_secret == SECRET_MASK:
+            unmatched.append("webhook_secret")
+    if unmatched:
+        raise InvalidInput(
+            f"channel {entry.code!r}: {', '.join(unmatched)} is {SECRET_MASK!r}, which stands "
+            "for a stored secret, but none is stored: send the secret itself",
+            errors=[{"field": name, "message": "no stored secret"} for name in unmatched],
+        )
+    return {**values, "settings": settings, "webhook_secret": webhook_secret}
+
+
+def public_channel(row: Mapping[str, Any]) -> dict[str, Any]:
+    """Issue 11: a channel as anyone may read it: every secret masked, never returned."""
+    return {
+        **row,
+        "webhook_secret": SECRET_MASK if row.get("webhook_secret") else None,
+        "settings": masked(row.get("settings") or {}, adapter_secret_fields(row["platform"])),
+    }
 
 
 def _check_references(

@@ -30,6 +30,7 @@ from buzzstock.channels.base import (
     guarded_push,
     validate_quantity,
 )
+from buzzstock.channels.secrets import Secret
 from buzzstock.channels.settings import ChannelSettings
 from buzzstock.channels.signatures import (
     parse_instant,
@@ -47,9 +48,9 @@ class ShopeeConfig(BaseModel):
 
     base_url: str = "https://partner.shopeemobile.com"
     partner_id: int
-    partner_key: str
+    partner_key: Secret
     shop_id: int
-    access_token: str
+    access_token: Secret
     location_id: str | None = None
     callback_url: str
     """The push URL registered in the console; part of the push signature's base string."""

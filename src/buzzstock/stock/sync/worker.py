@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy import func, select
 
 from buzzstock.catalog.service import channels
@@ -51,7 +52,18 @@ def adapter_for(
             f"channel {channel!r} has no adapter configuration: set settings.adapter "
             "(see docs/channels.md)"
         )
-    return build_adapter(Platform(row.platform), config, settings, ctx.clock)
+    try:
+        return build_adapter(Platform(row.platform), config, settings, ctx.clock)
+    except ValidationError as error:
+        # The error's own text quotes the values, credentials among them: name the fields only.
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in item['loc'])}: {item['msg']}"
+            for item in error.errors()
+        )
+        raise InvalidInput(
+            f"channel {channel!r} has an invalid settings.adapter: {problems} "
+            "(see docs/channels.md)"
+        ) from None
 
 
 @dataclass(frozen=True)
