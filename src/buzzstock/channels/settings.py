@@ -76,8 +76,8 @@ class ChannelSettings(Group):
     webhook_timestamp_tolerance_seconds: float = Field(
         300.0,
         gt=0,
-        description="S-6: signed webhooks whose timestamp is further than this from now are "
-        "refused (replay protection, Standard Webhooks).",
+        description="S-6: signed webhooks whose signed timestamp is further than this from now "
+        "are refused (replay protection: Standard Webhooks, TikTok Shop, Shopee).",
     )
     secret_grace_seconds: float = Field(
         3600.0,

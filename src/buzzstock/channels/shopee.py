@@ -252,7 +252,14 @@ class ShopeeAdapter(ChannelAdapter):
     ) -> InboundNotification:
         """Shopee signs the callback URL it was configured with: that URL is used, not the one
         the request arrived at (proxies rewrite hosts)."""
-        return parse_shopee_push(headers, body, self.config.callback_url, self.config.partner_key)
+        return parse_shopee_push(
+            headers,
+            body,
+            self.config.callback_url,
+            self.config.partner_key,
+            now=now,
+            tolerance_seconds=self.transport.settings.webhook_timestamp_tolerance_seconds,
+        )
 
     async def aclose(self) -> None:
         await self.transport.aclose()

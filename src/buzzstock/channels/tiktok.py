@@ -231,7 +231,14 @@ class TikTokShopAdapter(ChannelAdapter):
     def parse_webhook(
         self, headers: Mapping[str, str], body: bytes, *, url: str, now: datetime
     ) -> InboundNotification:
-        return parse_tiktok_webhook(headers, body, self.config.app_key, self.config.app_secret)
+        return parse_tiktok_webhook(
+            headers,
+            body,
+            self.config.app_key,
+            self.config.app_secret,
+            now=now,
+            tolerance_seconds=self.transport.settings.webhook_timestamp_tolerance_seconds,
+        )
 
     async def aclose(self) -> None:
         await self.transport.aclose()

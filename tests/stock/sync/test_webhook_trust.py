@@ -5,7 +5,7 @@ the previous one."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -21,10 +21,22 @@ from buzzstock.core.clock import ManualClock
 from buzzstock.core.context import Context
 from buzzstock.core.db import reading
 from buzzstock.shop import ShopFile, load_shop
-from buzzstock.sim.channel_fakes import FakeShop, OrderEmitter, ShopifyFake, config_for
-from buzzstock.stock.sync.store import channel_inbox
+from buzzstock.sim.channel_fakes import (
+    FakeShop,
+    OrderEmitter,
+    ShopeeFake,
+    ShopifyFake,
+    TikTokShopFake,
+    WooCommerceFake,
+    config_for,
+)
+from buzzstock.sim.channel_fakes.wiring import PLACEHOLDER_CALLBACK
+from buzzstock.stock.store import reservations
+from buzzstock.stock.sync.allotment import publish
+from buzzstock.stock.sync.store import channel_inbox, channel_order_lines
 
-CHANNEL = "shop-us"
+from .test_sync_inbox import CHANNEL, SKU, count, process_all, push_all, set_up
+
 URL = f"/api/v1/channels/{CHANNEL}/webhooks"
 
 
@@ -109,3 +121,80 @@ def test_finding_3_a_rotated_webhook_secret_works_at_once_and_the_old_one_only_f
 
         fake.client_secret = "rotated-client-secret"
         assert deliver(client, fake, "shopify").status_code == 200
+
+
+def forged(
+    fake: OrderEmitter, url: str, **headers: str
+) -> tuple[dict[str, str], bytes, dict[str, str], bytes]:
+    """A genuine signed creation and the same signed body under a changed unsigned header."""
+    (event,) = fake.shop.take_events()
+    genuine_headers, body = fake.render(event, url)
+    return genuine_headers, body, {**genuine_headers, **headers}, body
+
+
+@pytest.mark.parametrize(
+    ("kind", "sku_ref", "header"),
+    [
+        ("shopify", "4001", {"X-Shopify-Topic": "orders/cancelled", "X-Shopify-Event-Id": "f1"}),
+        (
+            "woocommerce",
+            "501",
+            {"X-WC-Webhook-Topic": "order.deleted", "X-WC-Webhook-Delivery-ID": "f1"},
+        ),
+    ],
+)
+def test_finding_5_an_unsigned_topic_header_cannot_change_what_a_signed_order_means(
+    ctx: Context, clock: ManualClock, kind: str, sku_ref: str, header: dict[str, str]
+) -> None:
+    fake: OrderEmitter = (ShopifyFake if kind == "shopify" else WooCommerceFake)(
+        FakeShop({sku_ref: 0})
+    )
+    url = f"{URL}/{kind}"
+    with fake.running():
+        set_up(ctx, fake, sku_ref, cas=False)
+        publish(ctx, CHANNEL, SKU, 10)
+        push_all(ctx)
+        assert fake.shop.sell(sku_ref, 3) is not None
+        headers, body, replayed_headers, replayed_body = forged(fake, url, **header)
+        with TestClient(create_app(ctx)) as client:
+            assert client.post(url, content=body, headers=headers).status_code == 200
+            process_all(ctx)
+            held = count(ctx, reservations, reservations.c.state == "held")
+            replayed = client.post(url, content=replayed_body, headers=replayed_headers)
+            assert replayed.status_code in (400, 422), replayed.text
+            assert "topic" in problem_of(replayed)["detail"]
+            process_all(ctx)
+    assert held == 1
+    assert count(ctx, reservations, reservations.c.state == "held") == 1, "not cancelled"
+    assert count(ctx, channel_order_lines, channel_order_lines.c.status == "cancelled") == 0
+
+
+@pytest.mark.parametrize("kind", ["tiktok_shop", "shopee"])
+def test_finding_5_a_tiktok_or_shopee_push_outside_the_freshness_window_is_refused(
+    ctx: Context, clock: ManualClock, kind: str
+) -> None:
+    fake: OrderEmitter = (TikTokShopFake if kind == "tiktok_shop" else ShopeeFake)(
+        FakeShop({"100:200": 5})
+    )
+    url = f"{URL}/{kind}"
+    signed_url = PLACEHOLDER_CALLBACK if kind == "shopee" else url
+    tolerance = ChannelSettings().webhook_timestamp_tolerance_seconds
+    with fake.running():
+        set_up(ctx, fake, "100:200", cas=False)
+        with TestClient(create_app(ctx)) as client:
+            for stamped, expected in (
+                (datetime(2001, 9, 9, 1, 46, 40, tzinfo=UTC), 401),
+                (clock.now() - timedelta(seconds=tolerance + 30), 401),
+                (clock.now() + timedelta(seconds=tolerance + 30), 401),
+                (clock.now() - timedelta(seconds=30), 200),
+            ):
+                fake.shop.clock = lambda moment=stamped: moment  # type: ignore[misc]
+                assert fake.shop.sell("100:200", 1) is not None
+                (event,) = fake.shop.take_events()
+                headers, body = fake.render(event, signed_url)
+                answer = client.post(url, content=body, headers=headers)
+                assert answer.status_code == expected, (stamped, answer.text)
+                if expected == 401:
+                    assert "timestamp" in problem_of(answer)["detail"]
+                    assert inbox_rows(ctx) == 0, "a stale push stores nothing"
+    assert inbox_rows(ctx) == 1
