@@ -20,6 +20,7 @@ from buzzstock.core import auth
 from buzzstock.core.clock import ManualClock
 from buzzstock.core.context import Context
 from buzzstock.core.db import reading
+from buzzstock.jobs import run_due_jobs
 from buzzstock.shop import ShopFile, load_shop
 from buzzstock.sim.channel_fakes import (
     FakeShop,
@@ -33,6 +34,7 @@ from buzzstock.sim.channel_fakes import (
 from buzzstock.sim.channel_fakes.wiring import PLACEHOLDER_CALLBACK
 from buzzstock.stock.store import reservations
 from buzzstock.stock.sync.allotment import publish
+from buzzstock.stock.sync.settings import SyncSettings
 from buzzstock.stock.sync.store import channel_inbox, channel_order_lines
 
 from .test_sync_inbox import CHANNEL, SKU, count, process_all, push_all, set_up
@@ -198,3 +200,43 @@ def test_finding_5_a_tiktok_or_shopee_push_outside_the_freshness_window_is_refus
                     assert "timestamp" in problem_of(answer)["detail"]
                     assert inbox_rows(ctx) == 0, "a stale push stores nothing"
     assert inbox_rows(ctx) == 1
+
+
+def test_finding_6_unsigned_deliveries_write_no_inbox_row_and_processed_rows_expire(
+    ctx: Context, clock: ManualClock
+) -> None:
+    fake = WooCommerceFake(FakeShop({"501": 0}))
+    url = f"{URL}/woocommerce"
+    retention = timedelta(hours=SyncSettings().inbox_retention_hours)
+    with fake.running():
+        set_up(ctx, fake, "501", cas=False)
+        publish(ctx, CHANNEL, SKU, 10)
+        push_all(ctx)
+        with TestClient(create_app(ctx)) as client:
+            for ping in range(1, 51):
+                answer = client.post(
+                    url,
+                    content=f"webhook_id={ping}".encode(),
+                    headers={"content-type": "application/x-www-form-urlencoded"},
+                )
+                assert answer.status_code == 200, "WooCommerce must be able to save its webhook"
+            assert inbox_rows(ctx) == 0, "an unsigned ping is answered, never stored"
+            assert fake.shop.sell("501", 2) is not None
+            (event,) = fake.shop.take_events()
+            headers, body = fake.render(event, url)
+            assert client.post(url, content=body, headers=headers).status_code == 200
+            process_all(ctx)
+            clock.advance(timedelta(minutes=5))
+            assert fake.shop.sell("501", 1) is not None
+            (waiting,) = fake.shop.take_events()
+            headers, body = fake.render(waiting, url)
+            assert client.post(url, content=body, headers=headers).status_code == 200
+    assert inbox_rows(ctx) == 2
+    assert run_due_jobs(ctx) >= 0
+    assert inbox_rows(ctx) == 2, "nothing is due yet"
+    clock.advance(retention + timedelta(minutes=1))
+    run_due_jobs(ctx)
+    with reading(ctx.engine) as connection:
+        left = [row.state for row in connection.execute(select(channel_inbox.c.state))]
+    assert left == ["pending"], "a processed row expires; one still to process is kept"
+    assert count(ctx, channel_order_lines) == 1, "the booked order stays booked"

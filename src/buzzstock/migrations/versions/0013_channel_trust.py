@@ -1,7 +1,9 @@
-"""catalog: a rotated channel secret is kept for its grace window (issue 11)
+"""catalog, sync: a rotated channel secret is kept for its grace window; processed inbox rows
+are found by age for the retention job (issue 11)
 
 Revision ID: 0013
 Revises: 0012
+Depends on: 0006
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ from alembic import op
 revision = "0013"
 down_revision = "0012"
 branch_labels = None
-depends_on = None
+# The inbox index needs the sync branch's channel_inbox table.
+depends_on = ("0006",)
 
 
 def upgrade() -> None:
@@ -32,8 +35,10 @@ def upgrade() -> None:
     op.create_index(
         "ix_channel_retired_secrets_channel", "channel_retired_secrets", ["channel", "retired_at"]
     )
+    op.create_index("ix_channel_inbox_processed", "channel_inbox", ["state", "processed_at"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_channel_inbox_processed", table_name="channel_inbox")
     op.drop_index("ix_channel_retired_secrets_channel", table_name="channel_retired_secrets")
     op.drop_table("channel_retired_secrets")
