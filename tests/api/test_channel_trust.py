@@ -6,10 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+from sqlalchemy import insert
 
+from buzzstock.catalog.store import channels
 from buzzstock.channels.signatures import shopify_signature
+from buzzstock.core.db import create_db_engine
 
-from .helpers import problem_of
+from .helpers import Server, problem_of
 
 MASK = "********"
 SHOPIFY_SECRETS = {"access_token": "shpat_LEAKED", "client_secret": "shpss_LEAKED"}
@@ -92,3 +95,63 @@ def test_finding_1_channel_secrets_are_write_only_and_a_channel_key_sees_only_it
     assert refused.status_code == 422
     assert "client_secret" in problem_of(refused)["detail"]
     assert admin.get("/api/v1/channels/shop-masked").status_code == 404
+
+
+def nested(depth: int) -> dict[str, Any]:
+    value: dict[str, Any] = {}
+    for _ in range(depth):
+        value = {"x": value}
+    return value
+
+
+def test_finding_7_channel_settings_are_bounded_and_a_bad_stored_row_breaks_no_listing(
+    server: Server, admin: httpx.Client, operator: httpx.Client, channel: httpx.Client
+) -> None:
+    for settings in (nested(900), {"adapter": {"note": "x" * 70_000}}, nested(11)):
+        body = {**shopify_channel("shop-deep"), "settings": settings}
+        refused = admin.post("/api/v1/channels", json=body)
+        assert refused.status_code == 422, refused.text[:300]
+        assert "settings" in problem_of(refused)["detail"]
+    assert admin.get("/api/v1/channels/shop-deep").status_code == 404
+    kept = admin.post(
+        "/api/v1/channels", json={**shopify_channel("shop-ok"), "settings": nested(9)}
+    )
+    assert kept.status_code == 201, kept.text[:300]
+
+    # A row saved before the limits existed, and one whose settings are not an object.
+    engine = create_db_engine(server.database_url)
+    try:
+        with engine.begin() as connection:
+            legacy: list[tuple[str, object]] = [
+                ("shop-legacy", nested(900)),
+                ("shop-odd", ["not", "an object"]),
+            ]
+            for code, stored_settings in legacy:
+                connection.execute(
+                    insert(channels).values(
+                        code=code,
+                        name="legacy",
+                        platform="shopify",
+                        market="US",
+                        settings=stored_settings,
+                        active=True,
+                    )
+                )
+    finally:
+        engine.dispose()
+    for client in (admin, operator):
+        listed = client.get("/api/v1/channels")
+        assert listed.status_code == 200, listed.text[:300]
+        shown = {entry["code"]: entry for entry in listed.json()}
+        assert {"shop-legacy", "shop-odd", "tiktok-us", "shop-ok"} <= set(shown)
+        for code in ("shop-legacy", "shop-odd"):
+            assert shown[code]["settings"] is None
+            assert "save the channel again" in shown[code]["settings_problem"]
+    assert channel.get("/api/v1/channels").status_code == 200
+    shown_alone = admin.get("/api/v1/channels/shop-legacy")
+    assert shown_alone.status_code == 200 and shown_alone.json()["settings"] is None
+    repaired = admin.post("/api/v1/channels", json=shopify_channel("shop-legacy"))
+    assert repaired.status_code == 200, repaired.text[:300]
+    assert "settings_problem" not in admin.get("/api/v1/channels/shop-legacy").json()
+    refused = channel.get("/api/v1/channels/shop-legacy")
+    assert refused.status_code == 404

@@ -7,15 +7,24 @@ that a reservation stays one round trip. Only this capability writes them.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import Connection, Table, delete, insert, select, update
+from sqlalchemy import Connection, Row, Select, Table, Text, cast, delete, insert, select, update
 
-from buzzstock.catalog.model import Catalogue, Channel, Market, Region, Sku, Warehouse
+from buzzstock.catalog.model import (
+    Catalogue,
+    Channel,
+    Market,
+    Region,
+    Sku,
+    Warehouse,
+    settings_problem,
+)
 from buzzstock.catalog.store import (
     channel_retired_secrets,
     channels,
@@ -87,9 +96,9 @@ def upsert(
     table = _TABLES[type(entry)]
     values = entry.model_dump()
     _check_references(connection, entry)
-    exists = connection.execute(select(table).where(table.c.code == entry.code)).first()
+    exists = connection.execute(_select(table).where(table.c.code == entry.code)).first()
     if isinstance(entry, Channel):
-        stored = None if exists is None else dict(exists._mapping)
+        stored = None if exists is None else _entry(table, exists)
         values = _channel_values(entry, values, stored)
         if stored is not None:
             _retire_replaced_secrets(connection, stored, values, now or SystemClock().now())
@@ -179,7 +188,9 @@ def public_channel(row: Mapping[str, Any]) -> dict[str, Any]:
     return {
         **row,
         "webhook_secret": SECRET_MASK if row.get("webhook_secret") else None,
-        "settings": masked(row.get("settings") or {}, adapter_secret_fields(row["platform"])),
+        "settings": None
+        if row.get("settings") is None
+        else masked(row["settings"], adapter_secret_fields(row["platform"])),
     }
 
 
@@ -203,21 +214,50 @@ def create(ctx: Context, entry: Region | Market | Sku | Warehouse | Channel) -> 
         return upsert(connection, entry, now=ctx.clock.now())
 
 
+def _select(table: Table) -> Select[Any]:
+    if table is not channels:
+        return select(table)
+    # A channel's settings are read as text and decoded row by row, so that one row saved
+    # before the limits existed cannot break reading the others (issue 11).
+    return select(
+        *(column for column in channels.c if column.name != "settings"),
+        cast(channels.c.settings, Text).label("settings"),
+    )
+
+
+def _entry(table: Table, row: Row[Any]) -> dict[str, Any]:
+    entry = dict(row._mapping)
+    if table is channels:
+        try:
+            settings = json.loads(entry["settings"]) if entry["settings"] is not None else {}
+        except (ValueError, RecursionError):
+            settings = None
+        problem = settings_problem(settings) if settings is not None else "unreadable settings"
+        entry["settings"] = None if problem else settings
+        if problem:
+            entry["settings_problem"] = (
+                f"{problem}: save the channel again with valid settings (docs/api.md#catalogue)"
+            )
+    return entry
+
+
 def list_entries(ctx: Context, kind: type[BaseModel]) -> list[dict[str, Any]]:
     table = _TABLES[kind]
     with reading(ctx.engine) as connection:
         return [
-            dict(row._mapping) for row in connection.execute(select(table).order_by(table.c.code))
+            _entry(table, row) for row in connection.execute(_select(table).order_by(table.c.code))
         ]
 
 
 def get_entry(ctx: Context, kind: type[BaseModel], code: str) -> dict[str, Any]:
+    """One entry as stored; a channel whose stored settings break the limits comes with
+    ``settings`` None and a ``settings_problem`` saying why."""
     table = _TABLES[kind]
     with reading(ctx.engine) as connection:
-        row = connection.execute(select(table).where(table.c.code == code)).first()
+        row = connection.execute(_select(table).where(table.c.code == code)).first()
     if row is None:
         raise NotFound(f"no {kind.__name__.lower()} {code!r}")
-    return dict(row._mapping)
+    return _entry(table, row)
 
 
 def sku_exists(connection: Connection, code: str) -> bool:
