@@ -84,7 +84,11 @@ def load_shop(ctx: Context, shop: ShopFile) -> LoadReport:
             ("channels", shop.channels),
         ):
             for entry in entries:
-                target = report.created if upsert(connection, entry) else report.updated
+                target = (
+                    report.created
+                    if upsert(connection, entry, now=ctx.clock.now())
+                    else report.updated
+                )
                 target[kind] = target.get(kind, 0) + 1
     for plan in shop.stock:
         if stock_service.has_pool(ctx, plan.sku):

@@ -16,6 +16,7 @@ from buzzstock.catalog.api_models import (
     WarehouseEntry,
 )
 from buzzstock.catalog.model import Channel, Market, Region, Sku, Warehouse
+from buzzstock.core.auth import Principal
 from buzzstock.core.errors import NotFound
 from buzzstock.core.requests import Caller, Ctx
 
@@ -51,7 +52,7 @@ def put_warehouse(body: Warehouse, ctx: Ctx, caller: Caller, response: Response)
 def put_channel(body: Channel, ctx: Ctx, caller: Caller, response: Response) -> dict[str, Any]:
     caller.require("admin", "operator")
     _created(response, service.create(ctx, body))
-    return _public_channel(service.get_entry(ctx, Channel, body.code))
+    return service.public_channel(service.get_entry(ctx, Channel, body.code))
 
 
 @router.post("/skus", status_code=status.HTTP_201_CREATED, response_model=SkuEntry)
@@ -59,10 +60,6 @@ def put_sku(body: Sku, ctx: Ctx, caller: Caller, response: Response) -> dict[str
     caller.require("admin", "operator")
     _created(response, service.create(ctx, body))
     return service.get_entry(ctx, Sku, body.code)
-
-
-def _public_channel(row: dict[str, Any]) -> dict[str, Any]:
-    return {**row, "webhook_secret": "set" if row.get("webhook_secret") else None}
 
 
 _KINDS: dict[str, type[Region | Market | Warehouse | Channel | Sku]] = {
@@ -76,19 +73,29 @@ _KINDS: dict[str, type[Region | Market | Warehouse | Channel | Sku]] = {
 
 @router.get("/{kind}", response_model=list[CatalogueEntry])
 def list_kind(kind: str, ctx: Ctx, caller: Caller) -> list[dict[str, Any]]:
-    """List regions, markets, warehouses, channels or SKUs."""
+    """List regions, markets, warehouses, channels or SKUs; a channel key sees only its own
+    channel, and every channel's secrets are masked (issue 11)."""
     caller.require("admin", "operator", "channel")
     model = _model_for(kind)
     rows = service.list_entries(ctx, model)
-    return [_public_channel(row) for row in rows] if model is Channel else rows
+    if model is not Channel:
+        return rows
+    return [service.public_channel(row) for row in rows if _may_read(caller, row["code"])]
 
 
 @router.get("/{kind}/{code}", response_model=CatalogueEntry)
 def read_kind(kind: str, code: str, ctx: Ctx, caller: Caller) -> dict[str, Any]:
     caller.require("admin", "operator", "channel")
     model = _model_for(kind)
+    if model is Channel and not _may_read(caller, code):
+        raise NotFound(f"no channel {code!r}")
     row = service.get_entry(ctx, model, code)
-    return _public_channel(row) if model is Channel else row
+    return service.public_channel(row) if model is Channel else row
+
+
+def _may_read(caller: Principal, channel: str) -> bool:
+    """A channel key reads only its own channel; another channel is as good as unknown to it."""
+    return caller.role != "channel" or caller.channel == channel
 
 
 def _model_for(kind: str) -> type[Region | Market | Warehouse | Channel | Sku]:

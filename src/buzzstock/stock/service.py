@@ -23,6 +23,7 @@ from buzzstock.stock.reservations import (
     reserve,
 )
 from buzzstock.stock.rows import has_pool
+from buzzstock.stock.sync.inbox import expire_inbox
 from buzzstock.stock.sync.stop import resume_selling_in, stop_selling_in
 from buzzstock.stock.view import stock_view
 
@@ -38,6 +39,7 @@ __all__ = [
     "cancel",
     "confirm",
     "evaluate_live_rules",
+    "expire_inbox",
     "get_order",
     "get_reservation",
     "has_pool",

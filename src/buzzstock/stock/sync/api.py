@@ -8,8 +8,7 @@ from fastapi import APIRouter, Query, Request, Response
 from pydantic import Field
 from starlette.concurrency import run_in_threadpool
 
-from buzzstock.channels.base import ChannelAdapter, ChannelRejected, InvalidSignature
-from buzzstock.core.context import Context
+from buzzstock.channels.base import ChannelRejected, InvalidSignature
 from buzzstock.core.errors import InvalidInput, Unauthorized
 from buzzstock.core.input import Input
 from buzzstock.core.requests import Caller, Ctx
@@ -23,38 +22,22 @@ from buzzstock.stock.sync.api_models import (
     WarRoom,
 )
 from buzzstock.stock.sync.inbox import store_notification
+from buzzstock.stock.sync.intake import verified_delivery
 from buzzstock.stock.sync.rebalancing import close_subpool, open_subpool
 from buzzstock.stock.sync.warroom import war_room
-from buzzstock.stock.sync.worker import adapter_for, sync_status
+from buzzstock.stock.sync.worker import sync_status
 
 router = APIRouter(prefix="/api/v1", tags=["sync"])
-
-_adapters: dict[tuple[str, str], ChannelAdapter] = {}
-
-
-def cached_adapter(ctx: Context, channel: str) -> ChannelAdapter:
-    """One adapter per channel and database (it holds an HTTP client and a rate limiter)."""
-    key = (str(ctx.engine.url), channel)
-    adapter = _adapters.get(key)
-    if adapter is None:
-        adapter = adapter_for(ctx, channel)
-        _adapters[key] = adapter
-    return adapter
 
 
 @router.post("/channels/{channel}/webhooks/{platform}", status_code=200, response_class=Response)
 async def receive_webhook(channel: str, platform: str, request: Request, ctx: Ctx) -> Response:
-    """S-6: verify the delivery over its raw body, store it once, answer at once (empty 200)."""
-    adapter = cached_adapter(ctx, channel)
-    if platform != adapter.platform.value:
-        raise InvalidInput(
-            f"channel {channel!r} is a {adapter.platform.value} channel: post its webhooks to "
-            f"/api/v1/channels/{channel}/webhooks/{adapter.platform.value}"
-        )
+    """S-6: verify the delivery over its raw body, store it once, answer at once (empty 200).
+    The channel's secrets are read from the store, so a rotation takes effect at once."""
     body = await request.body()
     try:
-        notification = adapter.parse_webhook(
-            dict(request.headers), body, url=str(request.url), now=ctx.clock.now()
+        notification = await verified_delivery(
+            ctx, channel, platform, dict(request.headers), body, url=str(request.url)
         )
     except InvalidSignature as error:
         raise Unauthorized(f"webhook signature refused: {error}") from error
