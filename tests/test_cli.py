@@ -37,6 +37,8 @@ def test_stress_writes_the_contract_json_and_oversells_nothing(store: str, tmp_p
             "50",
             "--json",
             str(out),
+            "--database-url",
+            store,
         ],
     )
     assert result.exit_code == 0, result.output

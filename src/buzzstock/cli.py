@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -10,9 +11,16 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from buzzstock import keys
+from buzzstock import __version__, keys
 from buzzstock.core import auth
-from buzzstock.core.cli import open_store, use_settings_loader
+from buzzstock.core.cli import (
+    GuardedGroup,
+    fail,
+    full_id,
+    open_store,
+    short_ids,
+    use_settings_loader,
+)
 from buzzstock.core.settings import describe
 from buzzstock.decide.cli import decisions_app, plan_app
 from buzzstock.listen.cli import listen_app, trends
@@ -25,6 +33,7 @@ from buzzstock.stock.sync.cli import sync_worker
 use_settings_loader(load_settings)
 
 app = typer.Typer(
+    cls=GuardedGroup,
     no_args_is_help=True,
     help="buzzstock: social buzz to stock, on every channel, with zero oversell.",
 )
@@ -50,13 +59,53 @@ app.command("trends")(trends)
 console = Console()
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        console.print(f"buzzstock {__version__}", highlight=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            callback=_print_version,
+            is_eager=True,
+            help="print the version and exit",
+        ),
+    ] = False,
+) -> None:
+    """buzzstock: social buzz to stock, on every channel, with zero oversell."""
+
+
 @config_app.command("show")
-def config_show() -> None:
+def config_show(
+    prefix: Annotated[
+        str | None,
+        typer.Argument(
+            help="only the settings whose name starts with this, e.g. `stock.` or "
+            "`decide.first_order`",
+            show_default=False,
+        ),
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="print JSON: one object per setting")
+    ] = False,
+) -> None:
     """Print every effective setting, its value, where it came from and the rule it implements."""
-    table = Table(title="buzzstock settings")
+    rows = [row for row in describe(load_settings()) if row[0].startswith(prefix or "")]
+    if not rows:
+        fail(f"no setting starts with {prefix!r}; `buzzstock config show` lists them all")
+    if as_json:
+        keys = ("setting", "value", "source", "meaning")
+        typer.echo(json.dumps([dict(zip(keys, row, strict=True)) for row in rows], indent=2))
+        return
+    table = Table(title="buzzstock settings" + (f" starting with {prefix}" if prefix else ""))
     for column in ("setting", "value", "source", "meaning"):
         table.add_column(column, overflow="fold")
-    for name, value, source, description in describe(load_settings()):
+    for name, value, source, description in rows:
         table.add_row(name, value, source, description)
     console.print(table)
 
@@ -100,33 +149,57 @@ def keys_create(
 
 
 @keys_app.command("list")
-def keys_list() -> None:
+def keys_list(
+    wide: Annotated[
+        bool, typer.Option("--wide", help="show whole ids and when each key was created")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON with whole ids")] = False,
+) -> None:
+    """The API keys; ids are shown as their shortest unique start, which `keys revoke` takes."""
     with open_store() as ctx:
         rows = auth.list_keys(ctx)
-    table = Table("id", "name", "role", "channel", "supplier", "revoked")
+        shown = short_ids(ctx, auth.api_keys.c.id, [row["id"] for row in rows])
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    table = Table(title="API keys")
+    table.add_column("id", no_wrap=True)
+    for column in ("name", "role", "channel", "supplier", "revoked"):
+        table.add_column(column, overflow="fold")
+    if wide:
+        table.add_column("created", overflow="fold")
     for row in rows:
-        table.add_row(
-            row["id"],
+        cells = [
+            row["id"] if wide else shown[row["id"]],
             row["name"],
             row["role"],
             row["channel"] or "",
             row["supplier"] or "",
             "yes" if row["revoked"] else "",
-        )
+        ]
+        table.add_row(*cells, *([row["created_at"]] if wide else []))
     console.print(table)
 
 
 @keys_app.command("revoke")
-def keys_revoke(key_id: str) -> None:
+def keys_revoke(
+    key_id: Annotated[
+        str, typer.Argument(help="the key's id, or its start as `keys list` shows it")
+    ],
+) -> None:
+    """Revoke an API key: it is refused from now on."""
     with open_store() as ctx:
-        auth.revoke_key(ctx, key_id)
-    console.print(f"revoked {key_id}")
+        found = full_id(ctx, auth.api_keys.c.id, key_id, what="API key")
+        auth.revoke_key(ctx, found)
+    console.print(f"revoked {found}", highlight=False)
 
 
 @app.command()
 def serve(
-    host: Annotated[str, typer.Option()] = "127.0.0.1",
-    port: Annotated[int, typer.Option()] = 8000,
+    host: Annotated[
+        str, typer.Option(help="address to listen on (0.0.0.0: every interface)")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port to listen on")] = 8000,
     background: Annotated[
         bool, typer.Option(help="also run the expiry sweeper and outbox dispatcher")
     ] = True,
@@ -143,7 +216,7 @@ def worker(
         int, typer.Option(min=1, max=32, help="worker processes (PostgreSQL shares the outbox)")
     ] = 1,
     poll_interval: Annotated[
-        float, typer.Option(min=0.05, help="seconds to wait when nothing is due")
+        float, typer.Option(min=0.05, max=3600, help="seconds to wait when nothing is due")
     ] = 1.0,
     until_idle: Annotated[
         bool,
@@ -168,7 +241,11 @@ def worker(
 @app.command()
 def demo(
     database_url: Annotated[
-        str | None, typer.Option(help="store to use (default: a fresh demo SQLite file)")
+        str | None,
+        typer.Option(
+            help="an empty store to run the demo in (default: a fresh buzzstock-demo.db); "
+            "a store that holds data is refused"
+        ),
     ] = None,
 ) -> None:
     """The main job: the seed's multi-channel live sale through the real hub."""

@@ -12,7 +12,7 @@ from typing import Any
 from pydantic import Field
 
 from buzzstock.channels.settings import ChannelSettings
-from buzzstock.core.settings import CoreSettings
+from buzzstock.core.settings import CoreSettings, load
 from buzzstock.decide.settings import DecideSettings
 from buzzstock.listen.settings import ListenSettings
 from buzzstock.stock.settings import StockSettings
@@ -28,4 +28,5 @@ class Settings(CoreSettings):
 
 
 def load_settings(**overrides: Any) -> Settings:
-    return Settings(**overrides)
+    """The settings, or a ``ConfigurationError`` naming the file, the field and the fix."""
+    return load(Settings, **overrides)

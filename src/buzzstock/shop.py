@@ -224,7 +224,8 @@ def _load(ctx: Context, parsed: ParsedShop) -> LoadReport:
         shop = parsed.shop()
         for kind in ("regions", "markets", "warehouses", "skus", "channels"):
             for entry in getattr(shop, kind):
-                target = report.created if upsert(connection, entry) else report.updated
+                created = upsert(connection, entry, now=ctx.clock.now())
+                target = report.created if created else report.updated
                 target[kind] = target.get(kind, 0) + 1
         for plan in shop.stock:
             if stock_service.pool_exists(connection, plan.sku):

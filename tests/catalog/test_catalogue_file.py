@@ -244,9 +244,9 @@ def test_finding_9_shop_file_refuses_numbers_beyond_range(
     units = ", ".join(f"W{n} = 100000000" for n in range(11))
     shop = (
         SHOP_WITH_TWO_MISTAKES.split("[[stock]]")[0].replace('name = "Office ritual mug"', "")
-        + 'name = "Mug"\nbase_price = inf\n\n'
+        + 'name = "Mug"\nbase_price = 1e12\n\n'
         + warehouses
-        + f'[[stock]]\nsku = "MUG-1"\nwarehouses = {{ {units} }}\nquotas = {{ US = inf }}\n'
+        + f'[[stock]]\nsku = "MUG-1"\nwarehouses = {{ {units} }}\nquotas = {{ US = 1e12 }}\n'
         + "buyer_limit = 9000000000000000000\n"
     )
     path = _write(tmp_path / "big.toml", shop)

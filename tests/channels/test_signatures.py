@@ -115,7 +115,8 @@ def test_tiktok_and_shopee_pushes_parse_to_thin_notifications() -> None:
         }
     ).encode()
     headers = {"Authorization": tiktok_webhook_signature(body, "key", "s2")}
-    tiktok = parse_tiktok_webhook(headers, body, "key", "s2")
+    now = datetime.fromtimestamp(1700000060, UTC)
+    tiktok = parse_tiktok_webhook(headers, body, "key", "s2", now=now, tolerance_seconds=300)
     assert (tiktok.event_id, tiktok.order_ids_to_fetch) == ("n-1", ("5761",))
     push = json.dumps(
         {
@@ -126,7 +127,12 @@ def test_tiktok_and_shopee_pushes_parse_to_thin_notifications() -> None:
         }
     ).encode()
     shopee = parse_shopee_push(
-        {"authorization": shopee_push_signature(URL, push, "s3")}, push, URL, "s3"
+        {"authorization": shopee_push_signature(URL, push, "s3")},
+        push,
+        URL,
+        "s3",
+        now=now,
+        tolerance_seconds=300,
     )
     assert shopee.event_id == "3:88:220101ABC:READY_TO_SHIP:1700000002"
     assert shopee.order_ids_to_fetch == ("220101ABC",)

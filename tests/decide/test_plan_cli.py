@@ -239,7 +239,7 @@ def test_split_that_cannot_meet_the_due_day_fails_clearly(tmp_path: Path) -> Non
         ("A,10,300,50,3,4\n", ["--need-by", "100-4"], "UNITS@DAY"),
         ("A,10,x,50,3,4\n", [], "line 2"),
         ("", [], "no supplier rows"),
-        ("A,10,300,50,3,4\n", ["--demand", "0"], "at least 1 unit"),
+        ("A,10,300,50,3,4\n", ["--demand", "0"], "'--demand'"),
     ],
 )
 def test_split_bad_input_fails_clearly(

@@ -9,6 +9,16 @@ from fastapi import APIRouter, Path, Query, status
 from pydantic import Field
 
 from buzzstock import keys
+from buzzstock.api.api_models import (
+    ApiKey,
+    CreatedKey,
+    CreatedSubscription,
+    DeadLetter,
+    OutboxStats,
+    RetriedDelivery,
+    Unsubscribed,
+    WebhookSubscription,
+)
 from buzzstock.core import auth, deliveries
 from buzzstock.core.events import DomainEvent
 from buzzstock.core.input import Input
@@ -47,7 +57,7 @@ class SubscriptionRequest(Input):
     secret: str | None = Field(None, description="whsec_... secret; generated if omitted.")
 
 
-@router.post("/keys", status_code=status.HTTP_201_CREATED)
+@router.post("/keys", status_code=status.HTTP_201_CREATED, response_model=CreatedKey)
 def create_key(body: KeyRequest, ctx: Ctx, caller: Caller) -> dict[str, Any]:
     """Create an API key; the key is shown in this answer only."""
     caller.require("admin")
@@ -57,7 +67,7 @@ def create_key(body: KeyRequest, ctx: Ctx, caller: Caller) -> dict[str, Any]:
     return {"id": key_id, "key": key, "role": body.role, "channel": body.channel}
 
 
-@router.get("/keys")
+@router.get("/keys", response_model=list[ApiKey])
 def list_keys(ctx: Ctx, caller: Caller) -> list[dict[str, Any]]:
     caller.require("admin")
     return auth.list_keys(ctx)
@@ -69,7 +79,11 @@ def revoke_key(key_id: str, ctx: Ctx, caller: Caller) -> None:
     auth.revoke_key(ctx, key_id)
 
 
-@router.post("/webhooks/subscriptions", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/webhooks/subscriptions",
+    status_code=status.HTTP_201_CREATED,
+    response_model=CreatedSubscription,
+)
 def subscribe(body: SubscriptionRequest, ctx: Ctx, caller: Caller) -> dict[str, Any]:
     """Send domain events to a URL, signed per Standard Webhooks; the secret is shown once."""
     caller.require("admin")
@@ -84,19 +98,19 @@ def subscribe(body: SubscriptionRequest, ctx: Ctx, caller: Caller) -> dict[str, 
     }
 
 
-@router.get("/webhooks/subscriptions")
+@router.get("/webhooks/subscriptions", response_model=list[WebhookSubscription])
 def subscriptions(ctx: Ctx, caller: Caller) -> list[dict[str, Any]]:
     caller.require("admin")
     return [asdict(item) for item in list_subscriptions(ctx)]
 
 
-@router.delete("/webhooks/subscriptions/{subscription_id}")
+@router.delete("/webhooks/subscriptions/{subscription_id}", response_model=Unsubscribed)
 def unsubscribe(subscription_id: str, ctx: Ctx, caller: Caller) -> dict[str, int]:
     caller.require("admin")
     return {"dead_lettered": remove_subscription(ctx, subscription_id)}
 
 
-@router.get("/outbox/dead-letters")
+@router.get("/outbox/dead-letters", response_model=list[DeadLetter])
 def dead_letters(
     ctx: Ctx,
     caller: Caller,
@@ -108,7 +122,7 @@ def dead_letters(
     return [asdict(item) for item in deliveries.dead_letters(ctx, limit=limit, offset=offset)]
 
 
-@router.post("/outbox/dead-letters/{delivery_id}/retry")
+@router.post("/outbox/dead-letters/{delivery_id}/retry", response_model=RetriedDelivery)
 def retry_dead_letter(
     delivery_id: Annotated[int, Path(ge=1, le=2**63 - 1)], ctx: Ctx, caller: Caller
 ) -> dict[str, str]:
@@ -117,7 +131,7 @@ def retry_dead_letter(
     return {"state": "pending"}
 
 
-@router.get("/outbox/stats")
+@router.get("/outbox/stats", response_model=OutboxStats)
 def outbox_stats(ctx: Ctx, caller: Caller) -> dict[str, int]:
     caller.require("admin", "operator")
     return deliveries.delivery_stats(ctx)

@@ -6,7 +6,9 @@ from fastapi import FastAPI
 
 from buzzstock import __version__
 from buzzstock.api import admin, openapi, problems, shop
+from buzzstock.api.api_models import Health
 from buzzstock.api.middleware import RequestGuard
+from buzzstock.api.nul_guard import NulGuard
 from buzzstock.catalog import api as catalog_api
 from buzzstock.core import idempotency
 from buzzstock.core.context import Context, open_context
@@ -27,7 +29,7 @@ def create_app(ctx: Context) -> FastAPI:
     problems.install(app)
     openapi.install(app)
 
-    @app.get("/api/v1/health", tags=["admin"])
+    @app.get("/api/v1/health", tags=["admin"], response_model=Health)
     def health() -> dict[str, str]:
         return {"status": "ok", "backend": ctx.backend, "version": __version__}
 
@@ -39,6 +41,8 @@ def create_app(ctx: Context) -> FastAPI:
     app.include_router(catalog_api.router)
     app.include_router(shop.router)
     idempotency.watch_commits(ctx.engine)
+    # Added first, so it runs inside RequestGuard: bodies reach it already bounded in size.
+    app.add_middleware(NulGuard)
     app.add_middleware(RequestGuard, ctx=ctx)
     return app
 

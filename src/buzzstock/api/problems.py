@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError, IntegrityError
 from starlette.exceptions import HTTPException
 
 from buzzstock.core.errors import PROBLEM_BASE, DomainError
@@ -17,10 +18,18 @@ PROBLEM_JSON = "application/problem+json"
 logger = logging.getLogger(__name__)
 
 
-def problem_response(status: int, slug: str, title: str, detail: str, **extra: Any) -> JSONResponse:
+def problem_body(status: int, slug: str, title: str, detail: str, **extra: Any) -> dict[str, Any]:
     body = {"type": PROBLEM_BASE + slug, "title": title, "status": status, "detail": detail}
     body.update(extra)
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
+    return body
+
+
+def problem_response(status: int, slug: str, title: str, detail: str, **extra: Any) -> JSONResponse:
+    return JSONResponse(
+        problem_body(status, slug, title, detail, **extra),
+        status_code=status,
+        media_type=PROBLEM_JSON,
+    )
 
 
 def _validation_detail(errors: list[dict[str, Any]]) -> tuple[int, str, list[dict[str, Any]]]:
@@ -46,6 +55,47 @@ def install(app: FastAPI) -> None:
             return problem_response(400, "malformed-json", "Malformed JSON", detail)
         return problem_response(
             422, "invalid-input", "The request is not valid", detail, errors=problems
+        )
+
+    @app.exception_handler(IntegrityError)
+    async def conflicting_write(_request: Request, error: IntegrityError) -> JSONResponse:
+        logger.warning("refused by a database constraint: %s", error.orig)
+        if "foreign key" in str(error.orig).lower():
+            return problem_response(
+                422,
+                "unknown-reference",
+                "The request names something that does not exist",
+                "the request names a SKU, warehouse, channel, region or supplier that is not in "
+                "the catalogue; add it first or correct the code. Nothing was changed",
+            )
+        return problem_response(
+            409,
+            "conflict",
+            "Conflict with the current state",
+            "the change conflicts with what is stored (it may have been made already); read "
+            "the current state and retry if still needed. Nothing was changed",
+        )
+
+    @app.exception_handler(DataError)
+    async def value_out_of_range(_request: Request, error: DataError) -> JSONResponse:
+        logger.warning("refused by the database: %s", error.orig)
+        return problem_response(
+            422,
+            "out-of-range",
+            "A value does not fit the store",
+            "a number or text in the request, or a total it would lead to, is out of range for "
+            "the store (counts fit 0 to 2,147,483,647; see docs/api.md, Ranges). Nothing was "
+            "changed",
+        )
+
+    @app.exception_handler(OverflowError)
+    async def number_too_large(_request: Request, _error: OverflowError) -> JSONResponse:
+        return problem_response(
+            422,
+            "out-of-range",
+            "A value does not fit the store",
+            "a number in the request is out of range for the store (counts fit 0 to "
+            "2,147,483,647; see docs/api.md, Ranges). Nothing was changed",
         )
 
     @app.exception_handler(Exception)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -76,6 +77,38 @@ class Warehouse(Entry):
     bonded: bool = False
 
 
+SETTINGS_MAX_DEPTH = 10
+"""Issue 11: deepest nesting of objects and arrays in a channel's ``settings`` (an adapter
+configuration needs two)."""
+SETTINGS_MAX_BYTES = 65_536
+"""Issue 11: largest channel ``settings``, as compact JSON."""
+
+
+def settings_problem(value: object) -> str | None:
+    """Why ``value`` cannot be a channel's ``settings`` (None when it can): it must be a JSON
+    object within ``SETTINGS_MAX_DEPTH`` levels and ``SETTINGS_MAX_BYTES`` bytes. The depth is
+    measured without recursion, so no nesting can exhaust the stack."""
+    if not isinstance(value, dict):
+        return "settings must be a JSON object"
+    pending: list[tuple[object, int]] = [(value, 1)]
+    while pending:
+        node, depth = pending.pop()
+        if depth > SETTINGS_MAX_DEPTH:
+            return f"settings nest deeper than {SETTINGS_MAX_DEPTH} levels of objects and arrays"
+        children = list(node.values()) if isinstance(node, dict) else node
+        if isinstance(children, list):
+            pending.extend(
+                (child, depth + 1) for child in children if isinstance(child, dict | list)
+            )
+    try:
+        size = len(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode())
+    except (TypeError, ValueError):
+        return "settings must hold only JSON values"
+    if size > SETTINGS_MAX_BYTES:
+        return f"settings are {size:,} bytes as JSON, more than the {SETTINGS_MAX_BYTES:,} allowed"
+    return None
+
+
 class Channel(Entry):
     """S-1: a sales channel (platform + marketplace) selling from the one pool."""
 
@@ -87,6 +120,14 @@ class Channel(Entry):
     webhook_secret: str | None = Field(None, max_length=200)
     settings: dict[str, Any] = Field(default_factory=dict)
     active: bool = True
+
+    @field_validator("settings", mode="before")
+    @classmethod
+    def _bounded_settings(cls, value: object) -> object:
+        problem = settings_problem(value)
+        if problem is not None:
+            raise ValueError(problem)
+        return value
 
     @field_validator("platform", mode="before")
     @classmethod

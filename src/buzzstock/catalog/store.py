@@ -2,7 +2,20 @@
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Boolean, Column, Float, ForeignKey, Integer, String, Table, Text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+)
 
 from buzzstock.core.db import metadata
 
@@ -62,3 +75,18 @@ channels = Table(
     Column("settings", JSON, nullable=False),
     Column("active", Boolean, nullable=False, default=True),
 )
+
+channel_retired_secrets = Table(
+    "channel_retired_secrets",
+    metadata,
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("channel", String(80), nullable=False),
+    Column("path", String(400), nullable=False),
+    Column("secret", Text, nullable=False),
+    Column("retired_at", DateTime(timezone=True), nullable=False),
+    Index("ix_channel_retired_secrets_channel", "channel", "retired_at"),
+)
+"""Issue 11: a channel's previous secrets, kept to verify deliveries during the grace window
+after a rotation (``channels.secret_grace_seconds``), then deleted by the retention job."""

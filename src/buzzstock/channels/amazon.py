@@ -32,6 +32,7 @@ from buzzstock.channels.base import (
     guarded_push,
     validate_quantity,
 )
+from buzzstock.channels.secrets import Secret
 from buzzstock.channels.settings import ChannelSettings
 from buzzstock.channels.signatures import parse_amazon_order_change, parse_instant
 from buzzstock.channels.transport import ChannelTransport
@@ -56,7 +57,7 @@ class AmazonConfig(BaseModel):
     base_url: str = "https://sellingpartnerapi-na.amazon.com"
     seller_id: str
     marketplace_id: str
-    access_token: str
+    access_token: Secret
     """LWA access token (``x-amz-access-token``)."""
     product_type: str
     queue_url: str
@@ -64,7 +65,7 @@ class AmazonConfig(BaseModel):
     sqs_endpoint: str | None = None
     """Override of the SQS endpoint (a fake); defaults to the queue URL's origin."""
     aws_access_key_id: str
-    aws_secret_access_key: str
+    aws_secret_access_key: Secret
     aws_region: str = "us-east-1"
 
 

@@ -32,6 +32,7 @@ from buzzstock.channels.base import (
     guarded_push,
     validate_quantity,
 )
+from buzzstock.channels.secrets import Secret
 from buzzstock.channels.settings import ChannelSettings
 from buzzstock.channels.signatures import (
     parse_generic_webhook,
@@ -46,7 +47,7 @@ class GenericShopConfig(BaseModel):
 
     base_url: str
     """The shop's endpoint root: we call ``/stock-events``, ``/inventory`` and ``/orders``."""
-    secret: str
+    secret: Secret
     """``whsec_`` + base64 key shared with the shop, used in both directions."""
 
 

@@ -27,6 +27,7 @@ from buzzstock.channels.base import (
     guarded_push,
     validate_quantity,
 )
+from buzzstock.channels.secrets import Secret
 from buzzstock.channels.settings import ChannelSettings
 from buzzstock.channels.transport import ChannelTransport
 
@@ -42,7 +43,7 @@ class GoogleMerchantConfig(BaseModel):
     account_id: str
     data_source_id: str
     """A supplemental data source, so an insert carrying only availability changes nothing else."""
-    access_token: str
+    access_token: Secret
     content_language: str = "en"
     feed_label: str = "US"
 

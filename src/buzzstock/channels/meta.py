@@ -29,6 +29,7 @@ from buzzstock.channels.base import (
     push_failure,
     validate_quantity,
 )
+from buzzstock.channels.secrets import Secret
 from buzzstock.channels.settings import ChannelSettings
 from buzzstock.channels.signatures import verify_meta
 from buzzstock.channels.transport import ChannelTransport
@@ -41,8 +42,8 @@ class MetaCatalogConfig(BaseModel):
 
     base_url: str = "https://graph.facebook.com/v23.0"
     catalog_id: str
-    access_token: str
-    app_secret: str
+    access_token: Secret
+    app_secret: Secret
 
 
 class MetaCatalogAdapter(ChannelAdapter):

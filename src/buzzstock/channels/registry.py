@@ -12,6 +12,7 @@ from buzzstock.channels.base import ChannelAdapter, Platform
 from buzzstock.channels.generic import GenericShopAdapter, GenericShopConfig
 from buzzstock.channels.google import GoogleMerchantAdapter, GoogleMerchantConfig
 from buzzstock.channels.meta import MetaCatalogAdapter, MetaCatalogConfig
+from buzzstock.channels.secrets import write_only_fields
 from buzzstock.channels.settings import ChannelSettings
 from buzzstock.channels.shopee import ShopeeAdapter, ShopeeConfig
 from buzzstock.channels.shopify import ShopifyAdapter, ShopifyConfig
@@ -29,6 +30,11 @@ CONFIG_MODELS: dict[Platform, type[BaseModel]] = {
     Platform.META: MetaCatalogConfig,
     Platform.GENERIC: GenericShopConfig,
 }
+
+
+def adapter_secret_fields(platform: Platform | str) -> frozenset[str]:
+    """The credential fields of ``platform``'s adapter configuration (write-only, issue 11)."""
+    return write_only_fields(CONFIG_MODELS[Platform(platform)])
 
 
 def build_adapter(

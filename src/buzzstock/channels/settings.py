@@ -76,8 +76,16 @@ class ChannelSettings(Group):
     webhook_timestamp_tolerance_seconds: float = Field(
         300.0,
         gt=0,
-        description="S-6: signed webhooks whose timestamp is further than this from now are "
-        "refused (replay protection, Standard Webhooks).",
+        description="S-6: signed webhooks whose signed timestamp is further than this from now "
+        "are refused (replay protection: Standard Webhooks, TikTok Shop, Shopee).",
+    )
+    secret_grace_seconds: float = Field(
+        3600.0,
+        ge=0,
+        le=30 * 24 * 3600,
+        description="S-6: after a channel's secret is replaced, deliveries signed with the "
+        "previous one are still accepted for this long (the platform may still sign with it), "
+        "then refused.",
     )
     google_max_updates_per_day: int = Field(
         2,

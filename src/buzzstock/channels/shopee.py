@@ -30,6 +30,7 @@ from buzzstock.channels.base import (
     guarded_push,
     validate_quantity,
 )
+from buzzstock.channels.secrets import Secret
 from buzzstock.channels.settings import ChannelSettings
 from buzzstock.channels.signatures import (
     parse_instant,
@@ -47,9 +48,9 @@ class ShopeeConfig(BaseModel):
 
     base_url: str = "https://partner.shopeemobile.com"
     partner_id: int
-    partner_key: str
+    partner_key: Secret
     shop_id: int
-    access_token: str
+    access_token: Secret
     location_id: str | None = None
     callback_url: str
     """The push URL registered in the console; part of the push signature's base string."""
@@ -251,7 +252,14 @@ class ShopeeAdapter(ChannelAdapter):
     ) -> InboundNotification:
         """Shopee signs the callback URL it was configured with: that URL is used, not the one
         the request arrived at (proxies rewrite hosts)."""
-        return parse_shopee_push(headers, body, self.config.callback_url, self.config.partner_key)
+        return parse_shopee_push(
+            headers,
+            body,
+            self.config.callback_url,
+            self.config.partner_key,
+            now=now,
+            tolerance_seconds=self.transport.settings.webhook_timestamp_tolerance_seconds,
+        )
 
     async def aclose(self) -> None:
         await self.transport.aclose()

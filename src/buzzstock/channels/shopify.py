@@ -31,6 +31,7 @@ from buzzstock.channels.base import (
     validate_quantity,
 )
 from buzzstock.channels.ratelimit import CostBucket
+from buzzstock.channels.secrets import Secret
 from buzzstock.channels.settings import ChannelSettings
 from buzzstock.channels.signatures import parse_instant, parse_shopify_webhook
 from buzzstock.channels.transport import ChannelTransport
@@ -98,8 +99,8 @@ class ShopifyConfig(BaseModel):
 
     base_url: str
     """``https://{shop}.myshopify.com`` (or a fake's address)."""
-    access_token: str
-    client_secret: str
+    access_token: Secret
+    client_secret: Secret
     """Signs webhooks (``X-Shopify-Hmac-Sha256``)."""
     location_id: str
     """``gid://shopify/Location/{id}`` whose ``available`` quantity the hub publishes."""

@@ -45,6 +45,19 @@ def _require_equal(expected: str, received: str | None, platform: str) -> None:
         raise InvalidSignature(f"{platform}: signature does not match the body")
 
 
+def require_fresh(stamp: Any, *, now: datetime, tolerance_seconds: float, platform: str) -> None:
+    """S-6: refuse a signed delivery whose signed unix ``timestamp`` is further than the
+    tolerance from now: a replay of a captured delivery, or a retry too late to trust."""
+    if isinstance(stamp, bool) or not isinstance(stamp, int | float):
+        raise InvalidSignature(f"{platform}: the signed body carries no unix timestamp")
+    if abs(now.timestamp() - float(stamp)) > tolerance_seconds:
+        raise InvalidSignature(
+            f"{platform}: the signed timestamp {int(stamp)} is more than "
+            f"{tolerance_seconds:g} s from now (channels.webhook_timestamp_tolerance_seconds): "
+            "refused as a replay; reconciliation picks up any order it stood for"
+        )
+
+
 def parse_instant(value: Any) -> datetime:
     """An ISO-8601 string or unix seconds as an aware UTC datetime."""
     if isinstance(value, int | float):
@@ -119,7 +132,10 @@ def shopify_order_lines(order: Mapping[str, Any]) -> list[tuple[str, int]]:
 def parse_shopify_webhook(
     headers: Mapping[str, str], body: bytes, client_secret: str
 ) -> InboundNotification:
-    """Verify and normalise ``orders/create|updated|cancelled`` (REST-shaped order JSON)."""
+    """Verify and normalise ``orders/create|updated|cancelled`` (REST-shaped order JSON).
+
+    Shopify signs the body only: a cancellation is an order whose signed ``cancelled_at`` is
+    set, whatever the ``X-Shopify-Topic`` header says; a header that contradicts it is refused."""
     verify_shopify(headers, body, client_secret)
     lowered = _lower(headers)
     topic = lowered.get("x-shopify-topic", "")
@@ -131,7 +147,13 @@ def parse_shopify_webhook(
     occurred_at = parse_instant(occurred_text)
     orders: tuple[ChannelOrder, ...] = ()
     if topic.startswith("orders/"):
-        cancelled = topic == "orders/cancelled" or payload.get("cancelled_at") is not None
+        # Issue 11: the topic header is not signed; what the order means comes from the body.
+        cancelled = payload.get("cancelled_at") is not None
+        if topic == "orders/cancelled" and not cancelled:
+            raise ValueError(
+                "shopify: the X-Shopify-Topic header says orders/cancelled but the signed order "
+                "has no cancelled_at; the topic header is not signed, so the delivery is refused"
+            )
         orders = _aggregate(
             shopify_order_lines(payload),
             order_id=str(payload["id"]),
@@ -178,11 +200,26 @@ def tiktok_request_signature(
 
 
 def parse_tiktok_webhook(
-    headers: Mapping[str, str], body: bytes, app_key: str, app_secret: str
+    headers: Mapping[str, str],
+    body: bytes,
+    app_key: str,
+    app_secret: str,
+    *,
+    now: datetime,
+    tolerance_seconds: float,
 ) -> InboundNotification:
-    """Verify and normalise a TikTok Shop push; order pushes are thin (fetch the order)."""
+    """Verify and normalise a TikTok Shop push; order pushes are thin (fetch the order).
+
+    The signature covers the body, so its ``timestamp`` is signed: a push outside the
+    freshness window is refused (issue 11)."""
     verify_tiktok(headers, body, app_key, app_secret)
     payload = _json_object(body, "tiktok_shop")
+    require_fresh(
+        payload.get("timestamp"),
+        now=now,
+        tolerance_seconds=tolerance_seconds,
+        platform="tiktok_shop",
+    )
     event_id = str(payload.get("tts_notification_id") or "")
     if not event_id:
         raise ValueError("tiktok_shop: tts_notification_id missing")
@@ -231,14 +268,24 @@ def shopee_request_signature(
 
 
 def parse_shopee_push(
-    headers: Mapping[str, str], body: bytes, url: str, partner_key: str
+    headers: Mapping[str, str],
+    body: bytes,
+    url: str,
+    partner_key: str,
+    *,
+    now: datetime,
+    tolerance_seconds: float,
 ) -> InboundNotification:
     """Verify and normalise a Shopee push; code 3 (order status) is thin: fetch the order.
 
     Shopee documents no event id, so the dedupe key is (code, shop_id, ordersn, status,
-    update_time)."""
+    update_time). The body's ``timestamp`` is signed: a push outside the freshness window is
+    refused (issue 11)."""
     verify_shopee(headers, body, url, partner_key)
     payload = _json_object(body, "shopee")
+    require_fresh(
+        payload.get("timestamp"), now=now, tolerance_seconds=tolerance_seconds, platform="shopee"
+    )
     code = int(payload.get("code", 0))
     data = payload.get("data") or {}
     order_sn = str(data.get("ordersn", ""))
@@ -292,6 +339,9 @@ def parse_woocommerce_webhook(
 ) -> InboundNotification:
     """Verify and normalise ``order.created`` / ``order.updated`` deliveries.
 
+    WooCommerce signs the body only: an order is cancelled when its signed ``status`` says so,
+    whatever the ``X-WC-Webhook-Topic`` header says; a header that contradicts it is refused.
+
     WooCommerce's unsigned creation ping (form body ``webhook_id=<n>``) is accepted as a
     no-op so the webhook can be saved; it carries no order."""
     lowered = _lower(headers)
@@ -316,13 +366,20 @@ def parse_woocommerce_webhook(
     occurred_at = parse_instant(stamp) if stamp else now
     orders: tuple[ChannelOrder, ...] = ()
     if topic.startswith("order."):
+        # Issue 11: the topic header is not signed; what the order means comes from the body.
+        lines = woocommerce_order_lines(payload)
+        status = woocommerce_order_status(payload)
+        if topic == "order.deleted" and lines and status is OrderStatus.CREATED:
+            raise ValueError(
+                "woocommerce: the X-WC-Webhook-Topic header says order.deleted but the signed "
+                f"order is {payload.get('status')!r}; the topic header is not signed, so the "
+                "delivery is refused"
+            )
         orders = _aggregate(
-            woocommerce_order_lines(payload),
+            lines,
             order_id=str(payload["id"]),
             event_id=event_id,
-            status=OrderStatus.CANCELLED
-            if topic == "order.deleted"
-            else woocommerce_order_status(payload),
+            status=status,
             occurred_at=occurred_at,
             raw=payload,
         )

@@ -28,6 +28,7 @@ from buzzstock.channels.base import (
     guarded_push,
     validate_quantity,
 )
+from buzzstock.channels.secrets import Secret
 from buzzstock.channels.settings import ChannelSettings
 from buzzstock.channels.signatures import (
     parse_instant,
@@ -45,8 +46,8 @@ class TikTokShopConfig(BaseModel):
 
     base_url: str = "https://open-api.tiktokglobalshop.com"
     app_key: str
-    app_secret: str
-    access_token: str
+    app_secret: Secret
+    access_token: Secret
     shop_cipher: str
     warehouse_id: str | None = None
     """Needed only when the shop has more than one warehouse."""
@@ -230,7 +231,14 @@ class TikTokShopAdapter(ChannelAdapter):
     def parse_webhook(
         self, headers: Mapping[str, str], body: bytes, *, url: str, now: datetime
     ) -> InboundNotification:
-        return parse_tiktok_webhook(headers, body, self.config.app_key, self.config.app_secret)
+        return parse_tiktok_webhook(
+            headers,
+            body,
+            self.config.app_key,
+            self.config.app_secret,
+            now=now,
+            tolerance_seconds=self.transport.settings.webhook_timestamp_tolerance_seconds,
+        )
 
     async def aclose(self) -> None:
         await self.transport.aclose()

@@ -28,6 +28,7 @@ from buzzstock.channels.base import (
     push_failure,
     validate_quantity,
 )
+from buzzstock.channels.secrets import Secret
 from buzzstock.channels.settings import ChannelSettings
 from buzzstock.channels.signatures import (
     parse_instant,
@@ -46,8 +47,8 @@ class WooCommerceConfig(BaseModel):
     base_url: str
     """``https://shop.example/wp-json/wc/v3``."""
     consumer_key: str
-    consumer_secret: str
-    webhook_secret: str
+    consumer_secret: Secret
+    webhook_secret: Secret
 
 
 def split_sku_ref(sku_ref: str) -> tuple[int, int | None]:

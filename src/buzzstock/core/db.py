@@ -13,9 +13,22 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Engine, MetaData, create_engine, event
+from sqlalchemy import (
+    Connection,
+    Engine,
+    MetaData,
+    create_engine,
+    event,
+    inspect,
+    literal,
+    select,
+    table,
+)
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlalchemy.pool import NullPool, QueuePool
+
+from buzzstock.core.errors import ConfigurationError
 
 READ_ONLY = "buzzstock_read_only"
 # The application's Alembic scripts (every capability's tables), found by name so that core
@@ -23,6 +36,11 @@ READ_ONLY = "buzzstock_read_only"
 MIGRATIONS_PACKAGE = "buzzstock.migrations"
 SQLITE_BUSY_SECONDS = 60
 _HOLDS_WRITER_LOCK = "buzzstock_holds_writer_lock"
+SUPPORTED_URLS = (
+    "buzzstock stores its data in SQLite (sqlite:///path/to/shop.db) or PostgreSQL "
+    "(postgresql://user@host:5432/db); set database_url in buzzstock.toml or "
+    "BUZZSTOCK_DATABASE_URL"
+)
 
 metadata = MetaData(
     naming_convention={
@@ -50,11 +68,21 @@ def backend_name(engine: Engine) -> str:
 def create_db_engine(url: str, *, pool_size: int = 10) -> Engine:
     """An engine with our durability and locking settings for the URL's backend."""
     url = normalise_url(url)
-    parsed = make_url(url)
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise ConfigurationError(f"database_url {url!r} is not a URL: {SUPPORTED_URLS}") from None
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
         if database and database != ":memory:":
-            Path(database).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
+            folder = Path(database).expanduser().resolve().parent
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as error:
+                raise ConfigurationError(
+                    f"cannot create the folder {folder} of the SQLite database: "
+                    f"{error.strerror or error}; choose a writable place in database_url"
+                ) from None
         in_memory = database in ("", ":memory:")
         engine = create_engine(
             url,
@@ -69,10 +97,18 @@ def create_db_engine(url: str, *, pool_size: int = 10) -> Engine:
         event.listen(engine, "rollback", writer.end)
         return engine
     if parsed.get_backend_name() == "postgresql":
-        return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800)
-    raise ValueError(
-        f"unsupported database URL {url!r}: use sqlite:///path.db or "
-        "postgresql+psycopg://user@host:5432/db"
+        try:
+            return create_engine(
+                url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800
+            )
+        except (NoSuchModuleError, ImportError):
+            raise ConfigurationError(
+                f"database_url {parsed.render_as_string(hide_password=True)!r} names a "
+                f"PostgreSQL driver that is not installed: {SUPPORTED_URLS}"
+            ) from None
+    raise ConfigurationError(
+        f"database_url {parsed.render_as_string(hide_password=True)!r} is not supported: "
+        f"{SUPPORTED_URLS}"
     )
 
 
@@ -125,6 +161,18 @@ def alembic_config(connection: Connection) -> Config:
     config.set_main_option("script_location", str(resources.files(MIGRATIONS_PACKAGE)))
     config.attributes["connection"] = connection
     return config
+
+
+def tables_with_rows(engine: Engine) -> list[str]:
+    """The tables of the store that hold at least one row (the migrations' own table aside)."""
+    with engine.connect() as connection:
+        names = inspect(connection).get_table_names()
+        return [
+            name
+            for name in sorted(names)
+            if name != "alembic_version"
+            and connection.execute(select(literal(1)).select_from(table(name)).limit(1)).first()
+        ]
 
 
 def upgrade(engine: Engine) -> None:

@@ -92,3 +92,8 @@ class IdempotencyInFlight(Conflict):
 class IdempotencyAnswerLost(Conflict):
     slug = "idempotency-answer-lost"
     title = "The request with this Idempotency-Key was carried out but its answer was lost"
+
+
+class ConfigurationError(ValueError):
+    """The settings, or the store they name, cannot be used. The message names the file or the
+    environment variable, the field and the fix; commands print it and exit non-zero."""

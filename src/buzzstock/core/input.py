@@ -30,9 +30,10 @@ def _plain_types(annotation: Any) -> set[Any]:
 
 
 class Input(BaseModel):
-    """Unknown fields are refused; numbers, flags and times must be sent as what they are."""
+    """Unknown fields, NaN and infinity are refused; numbers, flags and times must be sent as
+    what they are."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     @field_validator("*", mode="before")
     @classmethod

@@ -20,13 +20,16 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
+    SettingsError,
     TomlConfigSettingsSource,
 )
+
+from buzzstock.core.errors import ConfigurationError
 
 DEFAULT_CONFIG_FILE = "buzzstock.toml"
 DEFAULT_DATABASE_URL = "sqlite:///buzzstock.db"
@@ -41,6 +44,7 @@ class Group(BaseModel):
 
 
 G = TypeVar("G", bound=Group)
+S = TypeVar("S", bound="CoreSettings")
 
 
 class OutboxSettings(Group):
@@ -155,6 +159,101 @@ def _group_fields(cls: type[BaseSettings]) -> Iterator[tuple[str, type[Group]]]:
 
 def config_file_path() -> Path:
     return Path(os.environ.get("BUZZSTOCK_CONFIG", DEFAULT_CONFIG_FILE))
+
+
+def load(kind: type[S], **overrides: Any) -> S:
+    """``kind(**overrides)`` from the defaults, the file and the environment, with every market
+    and category override checked too. Any problem is one ``ConfigurationError`` that names
+    the file or the variable, each bad field and how to fix it."""
+    path = config_file_path()
+    try:
+        settings = kind(**overrides)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigurationError(
+            f"{path} is not valid TOML: {error}. Fix that line (the syntax is at "
+            "https://toml.io), or point BUZZSTOCK_CONFIG at another file"
+        ) from None
+    except OSError as error:
+        raise ConfigurationError(
+            f"cannot read {path}: {error.strerror or error}. Make it a readable file, or point "
+            "BUZZSTOCK_CONFIG at another file"
+        ) from None
+    except SettingsError as error:
+        raise ConfigurationError(
+            f"cannot read the settings: {error}; see docs/configuration.md"
+        ) from None
+    except ValidationError as error:
+        raise ConfigurationError(_explain(error, kind, path)) from None
+    problems: list[str] = []
+    for kind_name, layers in (("markets", settings.markets), ("categories", settings.categories)):
+        for key in layers:
+            scope = {"market" if kind_name == "markets" else "category": key}
+            try:
+                settings.effective(**scope)
+            except ValidationError as error:
+                problems += _problems(error, kind, path, prefix=(kind_name, key))
+            except ValueError as error:
+                problems.append(f"[{kind_name}.{key}] in {path}: {error}")
+    if problems:
+        raise ConfigurationError(_summary(problems))
+    return settings
+
+
+def _explain(error: ValidationError, kind: type[CoreSettings], path: Path) -> str:
+    return _summary(_problems(error, kind, path))
+
+
+def _summary(problems: list[str]) -> str:
+    if len(problems) == 1:
+        return f"bad setting: {problems[0]}"
+    return f"{len(problems)} bad settings:\n" + "\n".join(f"  - {item}" for item in problems)
+
+
+def _problems(
+    error: ValidationError,
+    kind: type[CoreSettings],
+    path: Path,
+    *,
+    prefix: tuple[str, ...] = (),
+) -> list[str]:
+    found = []
+    for item in error.errors():
+        loc = tuple(str(part) for part in item["loc"])
+        dotted = ".".join((*prefix, *loc))
+        env_name = "BUZZSTOCK_" + "__".join(loc).upper()
+        if not prefix and env_name in {name.upper() for name in os.environ}:
+            where = f"environment variable {env_name}"
+        elif len(loc) > 1 or prefix:
+            table = ".".join((*prefix, *loc[:-1]))
+            where = f"{loc[-1]} in [{table}] of {path}"
+        else:
+            where = f"{dotted} in {path}"
+        if item["type"] == "extra_forbidden":
+            fix = (
+                f"there is no such setting; check the spelling (`buzzstock config show "
+                f"{loc[0]}.` lists the group's settings)"
+            )
+        else:
+            fix = f"{item['msg']} (got {item.get('input')!r}); {_default_hint(kind, loc)}"
+        found.append(f"{dotted} ({where}): {fix}")
+    return found
+
+
+def _default_hint(kind: type[CoreSettings], loc: tuple[str, ...]) -> str:
+    field = kind.model_fields.get(loc[0])
+    if field is None:
+        return "see docs/configuration.md"
+    model = field.annotation
+    if len(loc) == 2 and isinstance(model, type) and issubclass(model, Group):
+        inner = model.model_fields.get(loc[1])
+        if inner is not None:
+            return (
+                f"remove it to use the default {inner.default!r}, or see "
+                f"docs/configuration.md ({inner.description or loc[1]})"
+            )
+    if len(loc) == 1 and field.default is not None:
+        return f"remove it to use the default {field.default!r}, or see docs/configuration.md"
+    return "see docs/configuration.md"
 
 
 def describe(settings: CoreSettings) -> list[tuple[str, str, str, str]]:

@@ -4,7 +4,7 @@ supplier portal. Supplier keys reach only their own orders, products and notices
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, status
 from pydantic import Field
@@ -12,6 +12,7 @@ from pydantic import Field
 from buzzstock.core.auth import Principal
 from buzzstock.core.errors import Forbidden, InvalidInput, NotFound
 from buzzstock.core.input import Input as Body
+from buzzstock.core.limits import MAX_ATTRIBUTE_REQUESTS, MAX_DAYS, MAX_UNITS, Code, Units
 from buzzstock.core.requests import Caller, Ctx
 from buzzstock.decide import (
     actions,
@@ -24,6 +25,20 @@ from buzzstock.decide import (
     registry,
     stops,
 )
+from buzzstock.decide.api_models import (
+    AttributeRequestsBySku,
+    AttributeRequestsRecorded,
+    CashOverview,
+    Decision,
+    EmergencyStop,
+    HeatRecorded,
+    PlannedCashFlow,
+    ProductView,
+    PurchaseOrder,
+    Supplier,
+    SupplierNotice,
+    SupplierPortal,
+)
 from buzzstock.decide.ladder import Freight
 from buzzstock.decide.proposal import ProposalAction
 
@@ -32,15 +47,21 @@ router = APIRouter(prefix="/api/v1", tags=["decide"])
 STAFF = ("admin", "operator")
 
 
+Attribute = Annotated[str, Field(min_length=1, max_length=80)]
+AttributeRequests = Annotated[int, Field(strict=True, ge=1, le=MAX_ATTRIBUTE_REQUESTS)]
+
+
 class NeedBy(Body):
-    units: int = Field(ge=1, le=100_000_000)
-    day: int = Field(ge=0, le=365)
+    units: int = Field(ge=1, le=MAX_UNITS)
+    day: int = Field(ge=0, le=MAX_DAYS)
 
 
 class PurchaseRequest(Body):
     sku: str = Field(min_length=1, max_length=80, examples=["BREEZE-BAND"])
-    quantity: int = Field(strict=True, ge=1, le=100_000_000)
-    due_days: int = Field(ge=0, le=365, description="Every unit must land within this many days.")
+    quantity: int = Field(strict=True, ge=1, le=MAX_UNITS)
+    due_days: int = Field(
+        ge=0, le=MAX_DAYS, description="Every unit must land within this many days."
+    )
     need_by: list[NeedBy] = Field(default_factory=list, max_length=20)
     warehouse: str | None = Field(None, max_length=40)
     freight: Freight = Freight.AIR
@@ -48,7 +69,7 @@ class PurchaseRequest(Body):
 
 
 class ActionRequest(Body):
-    quantity: int | None = Field(None, strict=True, ge=1, le=100_000_000)
+    quantity: int | None = Field(None, strict=True, ge=1, le=MAX_UNITS)
     price: float | None = Field(None, gt=0, le=10_000_000)
     note: str = Field("", max_length=500)
 
@@ -56,7 +77,9 @@ class ActionRequest(Body):
 class OrderRequest(Body):
     supplier: str = Field(min_length=1, max_length=80)
     warehouse: str = Field(min_length=1, max_length=40)
-    lines: dict[str, int] = Field(min_length=1, max_length=200)
+    lines: dict[Code, Units] = Field(
+        min_length=1, max_length=200, description="Units per SKU, each 1 to 100,000,000."
+    )
     freight: Freight = Freight.AIR
 
 
@@ -65,7 +88,9 @@ class ShipRequest(Body):
 
 
 class ReceiptRequest(Body):
-    lines: dict[str, int] = Field(min_length=1, max_length=200)
+    lines: dict[Code, Units] = Field(
+        min_length=1, max_length=200, description="Units arrived per SKU, each 1 to 100,000,000."
+    )
 
 
 class PriceRequest(Body):
@@ -101,7 +126,11 @@ class HeatRequest(Body):
 
 class AttributeRequestsBody(Body):
     sku: str = Field(min_length=1, max_length=80)
-    requests: dict[str, int] = Field(min_length=1, max_length=200)
+    requests: dict[Attribute, AttributeRequests] = Field(
+        min_length=1,
+        max_length=200,
+        description="L-10: requests per attribute, each 1 to 1,000,000.",
+    )
 
 
 def _supplier_scope(caller: Principal) -> str | None:
@@ -116,7 +145,7 @@ def _supplier_scope(caller: Principal) -> str | None:
 # --- decisions ----------------------------------------------------------------------------------
 
 
-@router.get("/decisions")
+@router.get("/decisions", response_model=list[Decision])
 def list_decisions(
     ctx: Ctx,
     caller: Caller,
@@ -130,7 +159,7 @@ def list_decisions(
     return queue.list_decisions(ctx, status=status_, sku=sku, kind=kind, limit=limit)
 
 
-@router.post("/decisions", status_code=status.HTTP_201_CREATED)
+@router.post("/decisions", status_code=status.HTTP_201_CREATED, response_model=Decision)
 def propose_purchase(body: PurchaseRequest, ctx: Ctx, caller: Caller) -> dict[str, Any]:
     """D-2: ask for an order; buzzstock splits it across suppliers and queues it for approval."""
     caller.require(*STAFF)
@@ -146,13 +175,13 @@ def propose_purchase(body: PurchaseRequest, ctx: Ctx, caller: Caller) -> dict[st
     )
 
 
-@router.get("/decisions/{decision_id}")
+@router.get("/decisions/{decision_id}", response_model=Decision)
 def get_decision(decision_id: str, ctx: Ctx, caller: Caller) -> dict[str, Any]:
     caller.require(*STAFF)
     return queue.get_decision(ctx, decision_id)
 
 
-@router.post("/decisions/{decision_id}/{action}")
+@router.post("/decisions/{decision_id}/{action}", response_model=Decision)
 def act_on_decision(
     decision_id: str,
     action: ProposalAction,
@@ -185,7 +214,7 @@ class LiftRequest(Body):
     reason: str = Field("lifted by a person", min_length=1, max_length=1000)
 
 
-@router.get("/stops")
+@router.get("/stops", response_model=list[EmergencyStop])
 def list_stops(
     ctx: Ctx, caller: Caller, include_lifted: bool = Query(False)
 ) -> list[dict[str, Any]]:
@@ -194,14 +223,14 @@ def list_stops(
     return stops.list_stops(ctx, active_only=not include_lifted)
 
 
-@router.post("/stops", status_code=status.HTTP_201_CREATED)
+@router.post("/stops", status_code=status.HTTP_201_CREATED, response_model=EmergencyStop)
 def raise_stop(body: StopRequest, ctx: Ctx, caller: Caller) -> dict[str, Any]:
     """D-6: stop a SKU: related replenishment paused, reservations refused, 0 on every channel."""
     caller.require(*STAFF)
     return stops.raise_stop(ctx, body.sku, body.reason, by=f"{caller.role} key {caller.name!r}")
 
 
-@router.post("/stops/{sku}/lift")
+@router.post("/stops/{sku}/lift", response_model=EmergencyStop)
 def lift_stop(
     sku: str, ctx: Ctx, caller: Caller, body: LiftRequest | None = None
 ) -> dict[str, Any]:
@@ -214,7 +243,9 @@ def lift_stop(
 # --- purchase orders --------------------------------------------------------------------------
 
 
-@router.get("/purchase-orders")
+@router.get(
+    "/purchase-orders", response_model=list[PurchaseOrder], response_model_exclude_unset=True
+)
 def list_orders(
     ctx: Ctx,
     caller: Caller,
@@ -228,7 +259,7 @@ def list_orders(
     return found if supplier is None else [portal.supplier_order_view(o) for o in found]
 
 
-@router.post("/purchase-orders", status_code=status.HTTP_201_CREATED)
+@router.post("/purchase-orders", status_code=status.HTTP_201_CREATED, response_model=PurchaseOrder)
 def create_order(body: OrderRequest, ctx: Ctx, caller: Caller) -> dict[str, Any]:
     caller.require(*STAFF)
     return orders.create_order(
@@ -240,26 +271,32 @@ def create_order(body: OrderRequest, ctx: Ctx, caller: Caller) -> dict[str, Any]
     )
 
 
-@router.get("/purchase-orders/{order_id}")
+@router.get(
+    "/purchase-orders/{order_id}", response_model=PurchaseOrder, response_model_exclude_unset=True
+)
 def get_order(order_id: str, ctx: Ctx, caller: Caller) -> dict[str, Any]:
     supplier = _supplier_scope(caller)
     found = orders.get_order(ctx, order_id, supplier=supplier)
     return found if supplier is None else portal.supplier_order_view(found)
 
 
-@router.post("/purchase-orders/{order_id}/approve")
+@router.post("/purchase-orders/{order_id}/approve", response_model=PurchaseOrder)
 def approve_order(order_id: str, ctx: Ctx, caller: Caller) -> dict[str, Any]:
     caller.require(*STAFF)
     return orders.approve_order(ctx, order_id)
 
 
-@router.post("/purchase-orders/{order_id}/send")
+@router.post("/purchase-orders/{order_id}/send", response_model=PurchaseOrder)
 def send_order(order_id: str, ctx: Ctx, caller: Caller) -> dict[str, Any]:
     caller.require(*STAFF)
     return orders.send_order(ctx, order_id)
 
 
-@router.post("/purchase-orders/{order_id}/start-production")
+@router.post(
+    "/purchase-orders/{order_id}/start-production",
+    response_model=PurchaseOrder,
+    response_model_exclude_unset=True,
+)
 def start_production(order_id: str, ctx: Ctx, caller: Caller) -> dict[str, Any]:
     """The supplier started making it (its own key, or staff)."""
     supplier = _supplier_scope(caller)
@@ -267,7 +304,11 @@ def start_production(order_id: str, ctx: Ctx, caller: Caller) -> dict[str, Any]:
     return found if supplier is None else portal.supplier_order_view(found)
 
 
-@router.post("/purchase-orders/{order_id}/ship")
+@router.post(
+    "/purchase-orders/{order_id}/ship",
+    response_model=PurchaseOrder,
+    response_model_exclude_unset=True,
+)
 def ship_order(
     order_id: str, ctx: Ctx, caller: Caller, body: ShipRequest | None = None
 ) -> dict[str, Any]:
@@ -277,20 +318,24 @@ def ship_order(
     return found if supplier is None else portal.supplier_order_view(found)
 
 
-@router.post("/purchase-orders/{order_id}/receipts", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/purchase-orders/{order_id}/receipts",
+    status_code=status.HTTP_201_CREATED,
+    response_model=PurchaseOrder,
+)
 def receive_order(order_id: str, body: ReceiptRequest, ctx: Ctx, caller: Caller) -> dict[str, Any]:
     """Units arrived at the warehouse: stock on hand (partial receipts allowed)."""
     caller.require(*STAFF)
     return orders.receive_order(ctx, order_id, body.lines)
 
 
-@router.post("/purchase-orders/{order_id}/cancel")
+@router.post("/purchase-orders/{order_id}/cancel", response_model=PurchaseOrder)
 def cancel_order(order_id: str, ctx: Ctx, caller: Caller) -> dict[str, Any]:
     caller.require(*STAFF)
     return orders.cancel_order(ctx, order_id)
 
 
-@router.post("/purchase-orders/{order_id}/resume")
+@router.post("/purchase-orders/{order_id}/resume", response_model=PurchaseOrder)
 def resume_order(order_id: str, ctx: Ctx, caller: Caller) -> dict[str, Any]:
     caller.require(*STAFF)
     return orders.resume_order(ctx, order_id)
@@ -299,14 +344,14 @@ def resume_order(order_id: str, ctx: Ctx, caller: Caller) -> dict[str, Any]:
 # --- suppliers ----------------------------------------------------------------------------------
 
 
-@router.get("/suppliers")
+@router.get("/suppliers", response_model=list[Supplier])
 def list_suppliers(ctx: Ctx, caller: Caller) -> list[dict[str, Any]]:
     """Suppliers; a supplier key sees only itself."""
     supplier = _supplier_scope(caller)
     return registry.list_suppliers(ctx, only=supplier)
 
 
-@router.post("/suppliers", status_code=status.HTTP_201_CREATED)
+@router.post("/suppliers", status_code=status.HTTP_201_CREATED, response_model=Supplier)
 def save_supplier(
     body: registry.SupplierSpec, ctx: Ctx, caller: Caller, response: Response
 ) -> dict[str, Any]:
@@ -316,7 +361,7 @@ def save_supplier(
     return saved
 
 
-@router.get("/suppliers/{code}")
+@router.get("/suppliers/{code}", response_model=Supplier)
 def get_supplier(code: str, ctx: Ctx, caller: Caller) -> dict[str, Any]:
     supplier = _supplier_scope(caller)
     if supplier is not None and supplier != code:
@@ -324,7 +369,7 @@ def get_supplier(code: str, ctx: Ctx, caller: Caller) -> dict[str, Any]:
     return registry.get_supplier(ctx, code)
 
 
-@router.put("/suppliers/{code}")
+@router.put("/suppliers/{code}", response_model=Supplier)
 def replace_supplier(
     code: str, body: registry.SupplierSpec, ctx: Ctx, caller: Caller
 ) -> dict[str, Any]:
@@ -344,7 +389,7 @@ def deactivate_supplier(code: str, ctx: Ctx, caller: Caller) -> Response:
 # --- prices and cash ----------------------------------------------------------------------------
 
 
-@router.get("/prices")
+@router.get("/prices", response_model=list[Decision])
 def list_prices(
     ctx: Ctx, caller: Caller, status_: str | None = Query(None, alias="status")
 ) -> list[dict[str, Any]]:
@@ -353,7 +398,7 @@ def list_prices(
     return queue.list_decisions(ctx, status=status_, kind=queue.PRICE)
 
 
-@router.post("/prices", status_code=status.HTTP_201_CREATED)
+@router.post("/prices", status_code=status.HTTP_201_CREATED, response_model=Decision)
 def propose_price(body: PriceRequest, ctx: Ctx, caller: Caller) -> dict[str, Any]:
     caller.require(*STAFF)
     decision_id = price_decisions.propose_price_change(
@@ -370,7 +415,7 @@ def propose_price(body: PriceRequest, ctx: Ctx, caller: Caller) -> dict[str, Any
     return queue.get_decision(ctx, decision_id)
 
 
-@router.post("/prices/{decision_id}/{action}")
+@router.post("/prices/{decision_id}/{action}", response_model=Decision)
 def act_on_price(
     decision_id: str,
     action: ProposalAction,
@@ -385,20 +430,20 @@ def act_on_price(
     return actions.act(ctx, decision_id, action, price=request.price, note=request.note)
 
 
-@router.get("/cash")
+@router.get("/cash", response_model=CashOverview, response_model_exclude_unset=True)
 def cash(ctx: Ctx, caller: Caller) -> dict[str, Any]:
     """D-5: liquid funds, today's room and the 7-day forecast with its warnings."""
     caller.require(*STAFF)
     return cash_store.cash_overview(ctx)
 
 
-@router.put("/cash")
+@router.put("/cash", response_model=CashOverview)
 def set_cash(body: CashRequest, ctx: Ctx, caller: Caller) -> dict[str, Any]:
     caller.require(*STAFF)
     return cash_store.set_liquid_funds(ctx, body.liquid_funds, body.currency)
 
 
-@router.post("/cash/flows", status_code=status.HTTP_201_CREATED)
+@router.post("/cash/flows", status_code=status.HTTP_201_CREATED, response_model=PlannedCashFlow)
 def add_cash_flow(body: CashFlowRequest, ctx: Ctx, caller: Caller) -> dict[str, Any]:
     caller.require(*STAFF)
     return cash_store.add_cash_flow(ctx, body.due_at, body.amount, body.label)
@@ -407,7 +452,7 @@ def add_cash_flow(body: CashFlowRequest, ctx: Ctx, caller: Caller) -> dict[str, 
 # --- heat, attribute requests and the supplier portal --------------------------------------------
 
 
-@router.post("/heat", status_code=status.HTTP_201_CREATED)
+@router.post("/heat", status_code=status.HTTP_201_CREATED, response_model=HeatRecorded)
 def add_heat(body: HeatRequest, ctx: Ctx, caller: Caller) -> dict[str, Any]:
     caller.require(*STAFF)
     return portal.add_heat(
@@ -421,7 +466,7 @@ def add_heat(body: HeatRequest, ctx: Ctx, caller: Caller) -> dict[str, Any]:
     )
 
 
-@router.get("/heat/{sku}")
+@router.get("/heat/{sku}", response_model=ProductView)
 def heat_of_product(sku: str, ctx: Ctx, caller: Caller) -> dict[str, Any]:
     """D-9: heat curve, 2–4 week forecast and attribute requests of one product."""
     supplier = _supplier_scope(caller)
@@ -430,13 +475,17 @@ def heat_of_product(sku: str, ctx: Ctx, caller: Caller) -> dict[str, Any]:
     return portal.product_view(ctx, sku)
 
 
-@router.post("/attribute-requests", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/attribute-requests",
+    status_code=status.HTTP_201_CREATED,
+    response_model=AttributeRequestsRecorded,
+)
 def add_attribute_requests(body: AttributeRequestsBody, ctx: Ctx, caller: Caller) -> dict[str, Any]:
     caller.require(*STAFF)
     return portal.add_attribute_requests(ctx, body.sku, body.requests)
 
 
-@router.get("/attribute-requests")
+@router.get("/attribute-requests", response_model=AttributeRequestsBySku)
 def attribute_requests(
     ctx: Ctx, caller: Caller, sku: str | None = None
 ) -> dict[str, list[dict[str, Any]]]:
@@ -452,7 +501,7 @@ def attribute_requests(
     return portal.attribute_request_totals(ctx, [sku])
 
 
-@router.get("/supplier-notices")
+@router.get("/supplier-notices", response_model=list[SupplierNotice])
 def supplier_notices(ctx: Ctx, caller: Caller, supplier: str | None = None) -> list[dict[str, Any]]:
     """D-9 notices: a supplier key gets its own; staff name the supplier."""
     own = _supplier_scope(caller)
@@ -463,7 +512,7 @@ def supplier_notices(ctx: Ctx, caller: Caller, supplier: str | None = None) -> l
     return portal.notices_for(ctx, supplier)
 
 
-@router.get("/supplier-portal")
+@router.get("/supplier-portal", response_model=SupplierPortal, response_model_exclude_unset=True)
 def supplier_portal(ctx: Ctx, caller: Caller) -> dict[str, Any]:
     """D-9: everything a supplier key may see, in one document."""
     if caller.role != "supplier" or not caller.supplier:

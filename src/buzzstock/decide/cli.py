@@ -13,15 +13,25 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from buzzstock.core.cli import load_configured_settings
+from buzzstock.core.cli import full_id, load_configured_settings, short_ids
 from buzzstock.core.context import Context, open_context
 from buzzstock.core.errors import DomainError, InvalidInput
+from buzzstock.core.limits import MAX_DAYS, MAX_UNITS
 from buzzstock.core.textfiles import read_text_file
 from buzzstock.decide import actions, cash_store, queue, stops
 from buzzstock.decide.proposal import ProposalAction
-from buzzstock.decide.quantity import Demand, DemandKind, MismatchCosts, newsvendor
+from buzzstock.decide.quantity import (
+    MAX_COST,
+    MAX_DEMAND_UNITS,
+    MAX_PERIODS,
+    Demand,
+    DemandKind,
+    MismatchCosts,
+    newsvendor,
+)
 from buzzstock.decide.settings import DecideSettings
 from buzzstock.decide.split import Milestone, parse_suppliers_csv, plan_split
+from buzzstock.decide.store import decisions
 
 plan_app = typer.Typer(
     no_args_is_help=True,
@@ -79,21 +89,44 @@ def quantity(
     demand: Annotated[
         DemandKind, typer.Option(help="Demand distribution per period: normal or poisson.")
     ],
-    mean: Annotated[float, typer.Option(help="Mean demand per period, in units.")],
+    mean: Annotated[
+        float,
+        typer.Option(
+            min=0, max=MAX_DEMAND_UNITS, help="Mean demand per period, in units (0 to 1,000,000)."
+        ),
+    ],
     std: Annotated[
-        float | None, typer.Option(help="Standard deviation per period (normal only).")
+        float | None,
+        typer.Option(
+            min=0,
+            max=MAX_DEMAND_UNITS,
+            help="Standard deviation per period (normal only; up to 1,000,000).",
+        ),
     ] = None,
-    holding_cost: Annotated[float | None, typer.Option(help="Cost per unit left over (h).")] = None,
+    holding_cost: Annotated[
+        float | None, typer.Option(min=0, max=MAX_COST, help="Cost per unit left over (h).")
+    ] = None,
     shortage_cost: Annotated[
-        float | None, typer.Option(help="Cost per unit of demand missed (p).")
+        float | None,
+        typer.Option(min=0, max=MAX_COST, help="Cost per unit of demand missed (p)."),
     ] = None,
-    unit_cost: Annotated[float | None, typer.Option(help="Purchase cost per unit (c).")] = None,
-    price: Annotated[float | None, typer.Option(help="Selling price per unit (r).")] = None,
+    unit_cost: Annotated[
+        float | None, typer.Option(min=0, max=MAX_COST, help="Purchase cost per unit (c).")
+    ] = None,
+    price: Annotated[
+        float | None, typer.Option(min=0, max=MAX_COST, help="Selling price per unit (r).")
+    ] = None,
     salvage: Annotated[
-        float | None, typer.Option(help="Value of a leftover unit, e.g. clearance price (v).")
+        float | None,
+        typer.Option(
+            min=0, max=MAX_COST, help="Value of a leftover unit, e.g. clearance price (v)."
+        ),
     ] = None,
     lead_time: Annotated[
-        float, typer.Option(help="Periods of demand the order must cover (L).")
+        float,
+        typer.Option(
+            min=0, max=MAX_PERIODS, help="Periods of demand the order must cover (L), up to 365."
+        ),
     ] = 1.0,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
@@ -149,8 +182,15 @@ def split(
             "material_ready_day."
         ),
     ],
-    demand: Annotated[int, typer.Option(help="Units to buy in total.")],
-    due: Annotated[int, typer.Option(help="Day by which every unit must have arrived.")],
+    demand: Annotated[
+        int, typer.Option(min=1, max=MAX_UNITS, help="Units to buy in total (1 to 100,000,000).")
+    ],
+    due: Annotated[
+        int,
+        typer.Option(
+            min=0, max=MAX_DAYS, help="Day by which every unit must have arrived (0-365)."
+        ),
+    ],
     need_by: Annotated[
         list[str] | None,
         typer.Option(help="Earlier deadline UNITS@DAY (repeatable), e.g. 100@4."),
@@ -226,43 +266,68 @@ def decisions_queue(
         ),
     ] = None,
     limit: Annotated[int, typer.Option(min=1, max=1000, help="newest decisions shown")] = 50,
+    wide: Annotated[
+        bool,
+        typer.Option("--wide", help="whole ids and every column (route, price, orders)"),
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
-    """Show the queue: every decision with its route, state and explanation."""
+    """Show the queue: every decision with its state and explanation. Ids are shown as their
+    shortest unique start, which approve, reject, undo and send take (--wide: whole ids)."""
     if typer_context.invoked_subcommand is not None:
         return
     with _store() as ctx:
         found = queue.list_decisions(ctx, status=status, sku=sku, kind=kind, limit=limit)
+        shown = short_ids(ctx, decisions.c.id, [decision["id"] for decision in found])
     if as_json:
         typer.echo(json.dumps(found, indent=2))
         return
     table = Table(title="decision queue")
-    for column in ("id", "kind", "sku", "route", "status", "units", "price", "orders", "why"):
-        table.add_column(column, overflow="fold")
+    table.add_column("id", no_wrap=True)
+    names = (
+        ("kind", "sku", "route", "status", "units", "price", "orders", "why")
+        if wide
+        else ("kind", "sku", "status", "units", "why")
+    )
+    for name in names:
+        table.add_column(name, overflow="fold")
     for decision in found:
+        cells = {
+            "kind": decision["kind"],
+            "sku": decision["sku"],
+            "route": decision["route"],
+            "status": decision["status"],
+            "units": "" if decision["quantity"] is None else str(decision["quantity"]),
+            "price": "" if decision["price"] is None else f"{decision['price']:,.2f}",
+            "orders": ", ".join(
+                f"{o['supplier']} {o['state']}" for o in decision["purchase_orders"]
+            ),
+            "why": decision["explanation"][0] if decision["explanation"] else "",
+        }
         table.add_row(
-            decision["id"],
-            decision["kind"],
-            decision["sku"],
-            decision["route"],
-            decision["status"],
-            "" if decision["quantity"] is None else str(decision["quantity"]),
-            "" if decision["price"] is None else f"{decision['price']:,.2f}",
-            ", ".join(f"{o['supplier']} {o['state']}" for o in decision["purchase_orders"]),
-            decision["explanation"][0] if decision["explanation"] else "",
+            decision["id"] if wide else shown[decision["id"]],
+            *(cells[name] for name in names),
         )
     Console().print(table)
 
 
+DecisionId = Annotated[
+    str,
+    typer.Argument(help="the decision's id, or its start as `buzzstock decisions` shows it"),
+]
+
+
 def _act(decision_id: str, action: ProposalAction, note: str) -> None:
     with _store() as ctx:
-        decision = actions.act(ctx, decision_id, action, note=note)
+        found = full_id(ctx, decisions.c.id, decision_id, what="decision")
+        decision = actions.act(ctx, found, action, note=note)
     Console().print(f"{decision['id']}: {decision['status']}", highlight=False)
 
 
 @decisions_app.command("approve")
 def decisions_approve(
-    decision_id: str, note: Annotated[str, typer.Option(help="why, kept with the decision")] = ""
+    decision_id: DecisionId,
+    note: Annotated[str, typer.Option(help="why, kept with the decision")] = "",
 ) -> None:
     """Approve a decision (a purchase commits its cash within the D-5 limits)."""
     _act(decision_id, ProposalAction.APPROVE, note)
@@ -270,7 +335,8 @@ def decisions_approve(
 
 @decisions_app.command("reject")
 def decisions_reject(
-    decision_id: str, note: Annotated[str, typer.Option(help="why, kept with the decision")] = ""
+    decision_id: DecisionId,
+    note: Annotated[str, typer.Option(help="why, kept with the decision")] = "",
 ) -> None:
     """Reject a proposed (or paused) decision; its draft orders are cancelled."""
     _act(decision_id, ProposalAction.REJECT, note)
@@ -278,7 +344,8 @@ def decisions_reject(
 
 @decisions_app.command("undo")
 def decisions_undo(
-    decision_id: str, note: Annotated[str, typer.Option(help="why, kept with the decision")] = ""
+    decision_id: DecisionId,
+    note: Annotated[str, typer.Option(help="why, kept with the decision")] = "",
 ) -> None:
     """Undo an approved or scheduled (auto-executed) decision before it is sent."""
     _act(decision_id, ProposalAction.UNDO, note)
@@ -337,7 +404,7 @@ def decisions_stops(
 
 @decisions_app.command("send")
 def decisions_send(
-    decision_id: str, note: Annotated[str, typer.Option(help="kept with the decision")] = ""
+    decision_id: DecisionId, note: Annotated[str, typer.Option(help="kept with the decision")] = ""
 ) -> None:
     """Send an approved purchase to its suppliers (pays them from liquid funds)."""
     _act(decision_id, ProposalAction.SEND, note)
@@ -345,8 +412,13 @@ def decisions_send(
 
 @decisions_app.command("cash")
 def decisions_cash(
-    funds: Annotated[float | None, typer.Option(help="set liquid funds to this amount")] = None,
-    currency: Annotated[str, typer.Option()] = "CNY",
+    funds: Annotated[
+        float | None,
+        typer.Option(min=0, max=1e12, help="set liquid funds to this amount (0 to 1e12)"),
+    ] = None,
+    currency: Annotated[
+        str, typer.Option(help="ISO 4217 code of the funds set with --funds")
+    ] = "CNY",
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """D-5: show (or set) liquid funds, today's room and the 7-day cash forecast."""

@@ -16,6 +16,11 @@ from scipy import stats
 
 from buzzstock.core.errors import InvalidInput
 
+MAX_DEMAND_UNITS = 1_000_000
+"""D-4: the largest mean demand a calculation covers (per period, and over the lead time)."""
+MAX_PERIODS = 365.0
+MAX_COST = 1_000_000_000.0
+
 
 class DemandKind(StrEnum):
     NORMAL = "normal"
@@ -33,6 +38,17 @@ class Demand:
     def __post_init__(self) -> None:
         if not math.isfinite(self.mean) or self.mean < 0:
             raise InvalidInput(f"demand mean must be a number >= 0, got {self.mean}", rule="D-4")
+        if self.mean > MAX_DEMAND_UNITS:
+            raise InvalidInput(
+                f"demand mean must be at most {MAX_DEMAND_UNITS:,} units, got {self.mean:,.0f} "
+                "(over the lead time: mean x periods)",
+                rule="D-4",
+            )
+        if self.std > MAX_DEMAND_UNITS:
+            raise InvalidInput(
+                f"demand std must be at most {MAX_DEMAND_UNITS:,} units, got {self.std:,.0f}",
+                rule="D-4",
+            )
         if self.kind is DemandKind.NORMAL and (not math.isfinite(self.std) or self.std <= 0):
             raise InvalidInput(
                 f"normal demand needs a standard deviation > 0, got {self.std}", rule="D-4"
@@ -48,8 +64,11 @@ class Demand:
 
     def over_periods(self, periods: float) -> Demand:
         """Demand summed over independent periods: mean x L, and std x sqrt(L) for normal."""
-        if not math.isfinite(periods) or periods <= 0:
-            raise InvalidInput(f"lead time must be > 0 periods, got {periods}", rule="D-4")
+        if not math.isfinite(periods) or not 0 < periods <= MAX_PERIODS:
+            raise InvalidInput(
+                f"lead time must be > 0 and at most {MAX_PERIODS:g} periods, got {periods}",
+                rule="D-4",
+            )
         if self.kind is DemandKind.NORMAL:
             return Demand.normal(self.mean * periods, self.std * math.sqrt(periods))
         return Demand.poisson(self.mean * periods)

@@ -11,6 +11,16 @@ from pydantic import Field
 from buzzstock.core.input import Input as Body
 from buzzstock.core.requests import Caller, Ctx
 from buzzstock.listen import ingest, removal, review, watch_store
+from buzzstock.listen.api_models import (
+    Alert,
+    IngestReport,
+    MentionBatchSummary,
+    MentionsRemoved,
+    SavedWatchList,
+    Trend,
+    TrendWithDetail,
+    WatchListSaved,
+)
 from buzzstock.listen.watchlist import WatchList
 
 router = APIRouter(prefix="/api/v1", tags=["listen"])
@@ -43,7 +53,7 @@ class WatchListBody(Body):
     scene_emotion: list[tuple[str, str]] = Field(default_factory=list, max_length=200)
 
 
-@router.post("/mentions")
+@router.post("/mentions", response_model=IngestReport)
 def push_mentions(ctx: Ctx, caller: Caller, batch: MentionBatch) -> dict[str, Any]:
     """L-1: a batch of canonical mentions; a bad item (one dated in the future too) refuses the
     whole batch (problem+json listing every bad item by index) and stores nothing. The answer's
@@ -53,7 +63,7 @@ def push_mentions(ctx: Ctx, caller: Caller, batch: MentionBatch) -> dict[str, An
     return ingest.ingest(ctx, parsed, source=f"api:{caller.name}"[:80]).to_json()
 
 
-@router.get("/mentions/batches")
+@router.get("/mentions/batches", response_model=list[MentionBatchSummary])
 def get_mention_batches(
     ctx: Ctx, caller: Caller, limit: int = Query(200, ge=1, le=1000)
 ) -> list[dict[str, Any]]:
@@ -62,7 +72,7 @@ def get_mention_batches(
     return removal.list_batches(ctx, limit)
 
 
-@router.delete("/mentions/batches/{batch_id}")
+@router.delete("/mentions/batches/{batch_id}", response_model=MentionsRemoved)
 def delete_mention_batch(
     ctx: Ctx, caller: Caller, batch_id: str = Path(max_length=40)
 ) -> dict[str, Any]:
@@ -71,7 +81,7 @@ def delete_mention_batch(
     return removal.delete_batch(ctx, batch_id).to_json()
 
 
-@router.delete("/mentions/{platform}/{post_id:path}")
+@router.delete("/mentions/{platform}/{post_id:path}", response_model=MentionsRemoved)
 def delete_mention(
     ctx: Ctx,
     caller: Caller,
@@ -84,19 +94,19 @@ def delete_mention(
     return removal.delete_posts(ctx, [(platform, post_id)]).to_json()
 
 
-@router.get("/trends")
+@router.get("/trends", response_model=list[Trend])
 def get_trends(ctx: Ctx, caller: Caller) -> list[dict[str, Any]]:
     caller.require(*STAFF)
     return review.list_trends(ctx)
 
 
-@router.get("/trends/{sku}")
+@router.get("/trends/{sku}", response_model=TrendWithDetail)
 def get_trend(ctx: Ctx, caller: Caller, sku: str) -> dict[str, Any]:
     caller.require(*STAFF)
     return review.get_trend(ctx, sku)
 
 
-@router.get("/alerts")
+@router.get("/alerts", response_model=list[Alert])
 def get_alerts(
     ctx: Ctx,
     caller: Caller,
@@ -110,7 +120,7 @@ def get_alerts(
     return review.list_alerts(ctx, state=state, sku=sku, event_type=type_, limit=limit)
 
 
-@router.post("/alerts/{alert_id}/acknowledge")
+@router.post("/alerts/{alert_id}/acknowledge", response_model=Alert)
 def acknowledge_alert(
     ctx: Ctx, caller: Caller, alert_id: str, body: ReviewNote | None = None
 ) -> dict[str, Any]:
@@ -118,19 +128,19 @@ def acknowledge_alert(
     return review.acknowledge(ctx, alert_id, caller.name, body.note if body else None)
 
 
-@router.post("/alerts/{alert_id}/dismiss")
+@router.post("/alerts/{alert_id}/dismiss", response_model=Alert)
 def dismiss_alert(ctx: Ctx, caller: Caller, alert_id: str, body: Dismissal) -> dict[str, Any]:
     caller.require(*STAFF)
     return review.dismiss(ctx, alert_id, body.reason, caller.name)
 
 
-@router.get("/watchlists")
+@router.get("/watchlists", response_model=list[SavedWatchList])
 def get_watch_lists(ctx: Ctx, caller: Caller) -> list[dict[str, Any]]:
     caller.require(*STAFF)
     return [watch_store.watch_list_json(watch) for watch in watch_store.list_watch_lists(ctx)]
 
 
-@router.put("/watchlists/{sku}")
+@router.put("/watchlists/{sku}", response_model=WatchListSaved)
 def put_watch_list(ctx: Ctx, caller: Caller, sku: str, body: WatchListBody) -> dict[str, Any]:
     """L-2: set (replace) a catalogue SKU's watch list; stored mentions that match are linked
     and the SKU's trend is re-evaluated."""

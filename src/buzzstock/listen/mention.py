@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -292,9 +293,14 @@ def parse_timestamp(raw: Any, default_timezone: timezone | None = None) -> datet
     return moment.astimezone(UTC)
 
 
+MAX_COUNT = 10**12
+"""L-1: the largest counter (views, likes, followers, ...) a mention may carry."""
+
+
 def parse_count(raw: Any) -> int:
-    """A non-negative count from ``1234``, ``"1,234"``, ``"1.2k"``, ``"3万"``; blank is 0."""
-    if type(raw) is int and raw >= 0:
+    """A count from 0 to ``MAX_COUNT`` from ``1234``, ``"1,234"``, ``"1.2k"``, ``"3万"``; blank
+    is 0."""
+    if type(raw) is int and 0 <= raw <= MAX_COUNT:
         return raw
     if raw is None:
         return 0
@@ -303,6 +309,8 @@ def parse_count(raw: Any) -> int:
     if isinstance(raw, int):
         value = raw
     elif isinstance(raw, float):
+        if not math.isfinite(raw):
+            raise ValueError(f"not a count: {raw!r}")
         value = round(raw)
     else:
         text = str(raw)
@@ -312,9 +320,14 @@ def parse_count(raw: Any) -> int:
         if match is None:
             raise ValueError(f"not a count: {text!r}")
         number = float(match.group(1).replace(",", "").replace("_", ""))
-        value = round(number * _MULTIPLIERS[match.group(2).casefold()])
+        scaled = number * _MULTIPLIERS[match.group(2).casefold()]
+        if not math.isfinite(scaled):
+            raise ValueError(f"not a count: {text!r}")
+        value = round(scaled)
     if value < 0:
         raise ValueError(f"negative count: {raw!r}")
+    if value > MAX_COUNT:
+        raise ValueError(f"count {raw!r} is larger than {MAX_COUNT:,}")
     return value
 
 

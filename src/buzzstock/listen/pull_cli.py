@@ -41,7 +41,9 @@ def pull_youtube(
     query: Annotated[
         str | None, typer.Option(help="Find videos with search.list instead (newest first).")
     ] = None,
-    pages: Annotated[int | None, typer.Option(min=1, help="search.list pages of 50.")] = None,
+    pages: Annotated[
+        int | None, typer.Option(min=1, max=100, help="search.list pages of 50 (1 to 100).")
+    ] = None,
     base_url: Annotated[str, typer.Option(help="API host (a local fake in tests).")] = (
         "https://www.googleapis.com"
     ),
@@ -68,7 +70,10 @@ def pull_reddit(
     query: Annotated[str, typer.Option(help="Reddit search query.")],
     token: Annotated[str, typer.Option(help="OAuth bearer token for oauth.reddit.com.")],
     pages: Annotated[
-        int | None, typer.Option(min=1, help="Listing pages of 100 posts to follow (default 10).")
+        int | None,
+        typer.Option(
+            min=1, max=100, help="Listing pages of 100 posts to follow (1 to 100, default 10)."
+        ),
     ] = None,
     base_url: Annotated[str, typer.Option(help="API host (a local fake in tests).")] = (
         "https://oauth.reddit.com"

@@ -13,10 +13,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from buzzstock.core.cli import load_configured_settings
+from buzzstock.core.cli import full_id, load_configured_settings
 from buzzstock.core.context import Context, open_context
 from buzzstock.core.errors import DomainError
 from buzzstock.core.textfiles import open_text_file, read_text_file
+from buzzstock.listen.store import alerts
 from buzzstock.listen.tools_cli import fail, sparkline
 
 watch_app = typer.Typer(
@@ -103,7 +104,10 @@ def import_mentions(
         typer.Option("--map", help="Override one column: canonical=source (repeatable)."),
     ] = None,
     utc_offset: Annotated[
-        float | None, typer.Option(help="UTC offset (hours) of timestamps written without one.")
+        float | None,
+        typer.Option(
+            min=-14, max=14, help="UTC offset (hours, -14 to 14) of timestamps written without one."
+        ),
     ] = None,
     watchlist: Annotated[
         Path | None,
@@ -286,27 +290,33 @@ def alerts_list(
 
 
 def alerts_acknowledge(
-    alert_id: Annotated[str, typer.Argument(help="Alert id (see `buzzstock listen alerts`).")],
+    alert_id: Annotated[
+        str, typer.Argument(help="Alert id, or its start (see `buzzstock listen alerts`).")
+    ],
     note: Annotated[str | None, typer.Option(help="What you will do about it.")] = None,
 ) -> None:
     """L-6: acknowledge an alert."""
     from buzzstock.listen.review import acknowledge
 
     with open_service() as ctx:
-        acknowledge(ctx, alert_id, "cli", note)
-    typer.echo(f"alert {alert_id} acknowledged")
+        found = full_id(ctx, alerts.c.id, alert_id, what="alert")
+        acknowledge(ctx, found, "cli", note)
+    typer.echo(f"alert {found} acknowledged")
 
 
 def alerts_dismiss(
-    alert_id: Annotated[str, typer.Argument(help="Alert id (see `buzzstock listen alerts`).")],
+    alert_id: Annotated[
+        str, typer.Argument(help="Alert id, or its start (see `buzzstock listen alerts`).")
+    ],
     reason: Annotated[str, typer.Option(help="Why the alert is wrong or irrelevant (kept).")],
 ) -> None:
     """L-6: dismiss an alert, with the reason."""
     from buzzstock.listen.review import dismiss
 
     with open_service() as ctx:
-        dismiss(ctx, alert_id, reason, "cli")
-    typer.echo(f"alert {alert_id} dismissed")
+        found = full_id(ctx, alerts.c.id, alert_id, what="alert")
+        dismiss(ctx, found, reason, "cli")
+    typer.echo(f"alert {found} dismissed")
 
 
 def delete_mentions(

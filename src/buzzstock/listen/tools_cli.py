@@ -98,7 +98,9 @@ def analyse(
     ] = None,
     utc_offset: Annotated[
         float | None,
-        typer.Option(help="UTC offset (hours) of timestamps written without one."),
+        typer.Option(
+            min=-14, max=14, help="UTC offset (hours, -14 to 14) of timestamps written without one."
+        ),
     ] = None,
     json_path: Annotated[
         Path | None, typer.Option("--json", help="Also write trends and events as JSON here.")

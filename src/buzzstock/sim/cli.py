@@ -13,7 +13,8 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from buzzstock.core.cli import errors, fail, open_store
+from buzzstock.core.cli import errors, fail, open_scratch_store
+from buzzstock.core.limits import MAX_UNITS
 from buzzstock.sim.buzz import simulate as run_simulation
 from buzzstock.sim.livesale import run_livesale
 from buzzstock.sim.livesale_buyers import LiveSaleConfig
@@ -27,7 +28,7 @@ def livesale(
     max_ack_delay: Annotated[
         float, typer.Option(min=0.0, max=10.0, help="longest push acknowledgement delay, seconds")
     ] = 2.0,
-    seed: Annotated[int, typer.Option(help="seed of buyers and delays")] = 0,
+    seed: Annotated[int, typer.Option(min=0, max=2**32 - 1, help="seed of buyers and delays")] = 0,
     units: Annotated[int, typer.Option(min=10, max=100_000, help="units for sale")] = 1000,
     duration: Annotated[
         float, typer.Option(min=1.0, max=120.0, help="length of the sale, seconds")
@@ -90,15 +91,30 @@ def comparison_table(report: dict[str, Any]) -> Table:
 
 
 def stress(
-    channels: Annotated[int, typer.Option(min=1, max=64)] = 6,
-    processes: Annotated[int, typer.Option(min=1, max=64)] = 8,
-    attempts: Annotated[int, typer.Option(min=1)] = 20_000,
-    units: Annotated[int, typer.Option(min=1)] = 1000,
+    channels: Annotated[
+        int, typer.Option(min=1, max=64, help="channels the buyers check out on")
+    ] = 6,
+    processes: Annotated[
+        int, typer.Option(min=1, max=64, help="buyer processes racing at once")
+    ] = 8,
+    attempts: Annotated[
+        int, typer.Option(min=1, max=10_000_000, help="checkout attempts in all")
+    ] = 20_000,
+    units: Annotated[
+        int, typer.Option(min=1, max=MAX_UNITS, help="units of the stress SKU for sale")
+    ] = 1000,
+    database_url: Annotated[
+        str | None,
+        typer.Option(
+            help="an empty store to race on, e.g. a new PostgreSQL database (default: a "
+            "temporary SQLite file, deleted afterwards; never your configured store)"
+        ),
+    ] = None,
     json_path: Annotated[Path | None, typer.Option("--json", help="write the summary here")] = None,
 ) -> None:
     """S-11: buyers on several channels race for one SKU from several processes."""
     with (
-        open_store() as ctx,
+        open_scratch_store(database_url, purpose="the stress test") as ctx,
         Progress(
             TextColumn("[bold]stress[/bold]"),
             BarColumn(),
@@ -141,12 +157,19 @@ def stress(
 
 
 def simulate(
-    days: Annotated[int, typer.Option(help="Days of buzz to generate (at least 21).")] = 45,
-    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same buzz.")] = 1,
+    days: Annotated[
+        int, typer.Option(min=21, max=365, help="Days of buzz to generate (21 to 365).")
+    ] = 45,
+    seed: Annotated[
+        int,
+        typer.Option(min=0, max=2**32 - 1, help="Random seed: the same seed gives the same buzz."),
+    ] = 1,
     out: Annotated[
         Path, typer.Option(help="Folder for mentions.jsonl, truth.json, watchlists.json.")
     ] = Path("buzz"),
-    products: Annotated[int, typer.Option(help="Products in the catalogue (1–12).")] = 8,
+    products: Annotated[
+        int, typer.Option(min=1, max=12, help="Products in the catalogue (1–12).")
+    ] = 8,
 ) -> None:
     """Generate a deterministic buzz scenario with its ground truth (real trends, demand peaks,
     bot attacks and which mentions are fake)."""

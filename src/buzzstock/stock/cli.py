@@ -11,6 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from buzzstock.core.cli import errors, open_store
+from buzzstock.core.limits import MAX_UNITS
 from buzzstock.core.textfiles import open_text_file
 from buzzstock.stock import csvio, ledger, service
 from buzzstock.stock.view import stock_view
@@ -18,6 +19,12 @@ from buzzstock.stock.view import stock_view
 stock_app = typer.Typer(no_args_is_help=True, help="Look at and correct stock.")
 ledger_app = typer.Typer(no_args_is_help=True, help="The hash-chained stock ledger (S-10).")
 console = Console()
+# A negative count ("-5") is read as the count it is, and refused by its range, instead of
+# "no such option: -5".
+COUNTS = {"ignore_unknown_options": True}
+Quantity = Annotated[
+    int, typer.Argument(min=1, max=MAX_UNITS, help="Units, 1 to 100,000,000.", show_default=False)
+]
 
 
 @stock_app.command("show")
@@ -55,8 +62,8 @@ def stock_show(sku: str) -> None:
     console.print(quotas)
 
 
-@stock_app.command("receive")
-def stock_receive(sku: str, warehouse: str, quantity: int) -> None:
+@stock_app.command("receive", context_settings=COUNTS)
+def stock_receive(sku: str, warehouse: str, quantity: Quantity) -> None:
     """Book units arriving on hand in a warehouse."""
     with open_store() as ctx:
         service.receive(ctx, sku, warehouse, quantity)
@@ -78,8 +85,8 @@ def stock_resume(sku: str) -> None:
     console.print(f"{sku} takes reservations again")
 
 
-@stock_app.command("move-quota")
-def stock_move_quota(sku: str, source: str, target: str, quantity: int) -> None:
+@stock_app.command("move-quota", context_settings=COUNTS)
+def stock_move_quota(sku: str, source: str, target: str, quantity: Quantity) -> None:
     """Move free units between region quotas and the elastic pool (S-3)."""
     with open_store() as ctx:
         service.move_quota(ctx, sku, source, target, quantity)

@@ -6,8 +6,8 @@ and in the quota the warehouse's region sells from (else the elastic pool). Ever
 reported with its line and column and, unless asked to take the good rows only, nothing is
 imported.
 
-``on_hand`` and ``low_threshold`` are counts from 0 to ``MAX_UNITS``, and a SKU holds at most
-``MAX_UNITS`` units over all its warehouses after the import. The file is read as
+``on_hand`` and ``low_threshold`` are counts from 0 to ``MAX_UNITS_PER_SKU``, and a SKU holds
+at most ``MAX_UNITS_PER_SKU`` units over all its warehouses after the import. The file is read as
 ``core.textfiles`` reads files sellers have: UTF-8 with or without BOM, or GB18030/GBK;
 comma, semicolon or tab separated; streamed, never read whole.
 """
@@ -31,7 +31,7 @@ from buzzstock.core.db import reading
 from buzzstock.core.ids import new_id
 from buzzstock.core.textfiles import FileProblem, TextFile, excel_csv
 from buzzstock.stock import ledger
-from buzzstock.stock.model import MAX_UNITS, Movement
+from buzzstock.stock.model import MAX_UNITS_PER_SKU, Movement
 from buzzstock.stock.rows import (
     change_bucket,
     change_level,
@@ -256,14 +256,16 @@ def _row_problems(
 def _count_problems(
     value: str | None, name: str, line: int, *, required: bool = False
 ) -> list[FileProblem]:
-    """S-10: a count is a whole number from 0 to ``MAX_UNITS``, so that every counter it moves
-    fits its 32-bit column."""
+    """S-10: a count is a whole number from 0 to ``MAX_UNITS_PER_SKU``, so that every counter it
+    moves fits its 32-bit column."""
     text = (value or "").strip()
     if not text and not required:
         return []
-    if not _WHOLE_NUMBER.fullmatch(text) or not 0 <= int(text) <= MAX_UNITS:
+    if not _WHOLE_NUMBER.fullmatch(text) or not 0 <= int(text) <= MAX_UNITS_PER_SKU:
         return [
-            FileProblem(name, f"{text or '(empty)'} is not a count from 0 to {MAX_UNITS}", line)
+            FileProblem(
+                name, f"{text or '(empty)'} is not a count from 0 to {MAX_UNITS_PER_SKU}", line
+            )
         ]
     return []
 
@@ -271,8 +273,8 @@ def _count_problems(
 def _within_totals(
     connection: Connection, rows: list[CountedRow], report: ImportReport
 ) -> list[CountedRow]:
-    """S-10: a SKU holds at most ``MAX_UNITS`` units over all its warehouses after the import,
-    since each of its quota buckets (32-bit) may come to hold all of them."""
+    """S-10: a SKU holds at most ``MAX_UNITS_PER_SKU`` units over all its warehouses after the
+    import, since each of its quota buckets (32-bit) may come to hold all of them."""
     counted: dict[str, dict[str, CountedRow]] = {}
     for row in rows:
         counted.setdefault(row.sku, {})[row.warehouse] = row
@@ -287,14 +289,14 @@ def _within_totals(
             )
             if level.warehouse not in by_warehouse
         )
-        if total > MAX_UNITS:
+        if total > MAX_UNITS_PER_SKU:
             over.add(sku)
             first = min(row.line for row in by_warehouse.values())
             report.errors.append(
                 FileProblem(
                     "on_hand",
                     f"{sku} would hold {total} units in all warehouses; a SKU holds at most "
-                    f"{MAX_UNITS}",
+                    f"{MAX_UNITS_PER_SKU}",
                     first,
                 )
             )

@@ -10,7 +10,7 @@ from datetime import datetime
 from buzzstock.core.clock import as_utc
 
 GENESIS_HASH = "0" * 64
-MAX_UNITS = 1_000_000_000
+MAX_UNITS_PER_SKU = 1_000_000_000
 """The most units a count may give a warehouse, and a SKU may hold over all its warehouses: each
 quota bucket may come to hold all of a SKU's units and its counters are 32-bit columns."""
 

@@ -8,7 +8,7 @@ from sqlalchemy import Connection
 
 from buzzstock.core.context import Context
 from buzzstock.core.input import Input
-from buzzstock.stock.model import MAX_UNITS
+from buzzstock.stock.model import MAX_UNITS_PER_SKU
 from buzzstock.stock.pool import receive_in, set_buyer_limit_in, set_quotas_in
 
 
@@ -26,7 +26,7 @@ class StockPlan(Input):
     warehouses: dict[str, int] = Field(min_length=1)
     quotas: dict[str, float] = Field(default_factory=dict)
     elastic_share: float | None = Field(None, ge=0, le=1)
-    buyer_limit: int | None = Field(None, ge=1, le=MAX_UNITS)
+    buyer_limit: int | None = Field(None, ge=1, le=MAX_UNITS_PER_SKU)
 
     @field_validator("warehouses")
     @classmethod
@@ -34,10 +34,10 @@ class StockPlan(Input):
         for code, units in value.items():
             if units < 0 or units > 100_000_000:
                 raise ValueError(f"units for warehouse {code!r} must be between 0 and 100000000")
-        if sum(value.values()) > MAX_UNITS:
+        if sum(value.values()) > MAX_UNITS_PER_SKU:
             raise ValueError(
-                f"a SKU holds at most {MAX_UNITS} units over all warehouses; these add up to "
-                f"{sum(value.values())}"
+                f"a SKU holds at most {MAX_UNITS_PER_SKU} units over all warehouses; these add "
+                f"up to {sum(value.values())}"
             )
         return value
 

@@ -317,6 +317,7 @@ def arrive_in(
         raise InvalidInput("quantity arriving must be a positive number of units")
     now = ctx.clock.now()
     ref = ref or new_id("arr")
+    ensure_pool(connection, sku)
     ensure_level(ctx, connection, sku, warehouse)
     target = default_bucket(connection, sku, warehouse)
     change_bucket(connection, sku, target, d_limit=quantity)

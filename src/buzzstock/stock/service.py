@@ -23,6 +23,7 @@ from buzzstock.stock.reservations import (
     reserve,
 )
 from buzzstock.stock.rows import has_pool, pool_exists
+from buzzstock.stock.sync.inbox import expire_inbox
 from buzzstock.stock.sync.stop import resume_selling_in, stop_selling_in
 from buzzstock.stock.view import stock_view
 
@@ -39,6 +40,7 @@ __all__ = [
     "cancel",
     "confirm",
     "evaluate_live_rules",
+    "expire_inbox",
     "get_order",
     "get_reservation",
     "has_pool",

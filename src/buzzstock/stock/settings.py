@@ -28,6 +28,7 @@ class StockSettings(Group):
     max_reservation_quantity: int = Field(
         1000,
         gt=0,
+        le=1_000_000,
         description="S-4: largest quantity one reservation may ask for (guards against typos).",
     )
     refill_trigger_share: float = Field(

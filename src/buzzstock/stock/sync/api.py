@@ -2,51 +2,42 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import Field
 from starlette.concurrency import run_in_threadpool
 
-from buzzstock.channels.base import ChannelAdapter, ChannelRejected, InvalidSignature
-from buzzstock.core.context import Context
+from buzzstock.channels.base import ChannelRejected, InvalidSignature
 from buzzstock.core.errors import InvalidInput, Unauthorized
 from buzzstock.core.input import Input
 from buzzstock.core.requests import Caller, Ctx
 from buzzstock.stock.sync.allotment import connect_listing, publish
+from buzzstock.stock.sync.api_models import (
+    ChannelSyncStatus,
+    ListingConnected,
+    Publication,
+    Subpool,
+    SubpoolReleased,
+    WarRoom,
+)
 from buzzstock.stock.sync.inbox import store_notification
+from buzzstock.stock.sync.intake import verified_delivery
 from buzzstock.stock.sync.rebalancing import close_subpool, open_subpool
 from buzzstock.stock.sync.warroom import war_room
-from buzzstock.stock.sync.worker import adapter_for, sync_status
+from buzzstock.stock.sync.worker import sync_status
 
 router = APIRouter(prefix="/api/v1", tags=["sync"])
 
-_adapters: dict[tuple[str, str], ChannelAdapter] = {}
 
-
-def cached_adapter(ctx: Context, channel: str) -> ChannelAdapter:
-    """One adapter per channel and database (it holds an HTTP client and a rate limiter)."""
-    key = (str(ctx.engine.url), channel)
-    adapter = _adapters.get(key)
-    if adapter is None:
-        adapter = adapter_for(ctx, channel)
-        _adapters[key] = adapter
-    return adapter
-
-
-@router.post("/channels/{channel}/webhooks/{platform}", status_code=200)
+@router.post("/channels/{channel}/webhooks/{platform}", status_code=200, response_class=Response)
 async def receive_webhook(channel: str, platform: str, request: Request, ctx: Ctx) -> Response:
-    """S-6: verify the delivery over its raw body, store it once, answer at once (empty 200)."""
-    adapter = cached_adapter(ctx, channel)
-    if platform != adapter.platform.value:
-        raise InvalidInput(
-            f"channel {channel!r} is a {adapter.platform.value} channel: post its webhooks to "
-            f"/api/v1/channels/{channel}/webhooks/{adapter.platform.value}"
-        )
+    """S-6: verify the delivery over its raw body, store it once, answer at once (empty 200).
+    The channel's secrets are read from the store, so a rotation takes effect at once."""
     body = await request.body()
     try:
-        notification = adapter.parse_webhook(
-            dict(request.headers), body, url=str(request.url), now=ctx.clock.now()
+        notification = await verified_delivery(
+            ctx, channel, platform, dict(request.headers), body, url=str(request.url)
         )
     except InvalidSignature as error:
         raise Unauthorized(f"webhook signature refused: {error}") from error
@@ -73,14 +64,14 @@ class SubpoolRequest(Input):
     source: str = Field("elastic", min_length=1, max_length=80)
 
 
-@router.put("/channels/{channel}/listings")
+@router.put("/channels/{channel}/listings", response_model=ListingConnected)
 def put_listing(channel: str, body: ListingRequest, ctx: Ctx, caller: Caller) -> dict[str, Any]:
     caller.require("admin", "operator")
     connect_listing(ctx, channel, body.sku, body.sku_ref, compare_and_swap=body.compare_and_swap)
     return {"channel": channel, "sku": body.sku, "sku_ref": body.sku_ref}
 
 
-@router.put("/channels/{channel}/listings/{sku}/published")
+@router.put("/channels/{channel}/listings/{sku}/published", response_model=Publication)
 def put_published(
     channel: str, sku: str, body: PublishRequest, ctx: Ctx, caller: Caller
 ) -> dict[str, Any]:
@@ -90,25 +81,27 @@ def put_published(
     return {"channel": channel, "sku": sku, "units": body.units, "version": version}
 
 
-@router.get("/sync/status")
+@router.get("/sync/status", response_model=list[ChannelSyncStatus])
 def get_sync_status(ctx: Ctx, caller: Caller, channel: str | None = None) -> list[dict[str, Any]]:
     """S-6: per channel pushes vs changes, pending pushes and sync latency p50/p99."""
     caller.require("admin", "operator")
     return sync_status(ctx, channel)
 
 
-@router.get("/sync/warroom/{sku}")
+@router.get("/sync/warroom/{sku}", response_model=WarRoom)
 def get_war_room(
-    sku: str, ctx: Ctx, caller: Caller, minutes: int = 60, step_seconds: int = 60
+    sku: str,
+    ctx: Ctx,
+    caller: Caller,
+    minutes: Annotated[int, Query(ge=1, le=24 * 60, description="Window, 1 to 1440.")] = 60,
+    step_seconds: Annotated[int, Query(ge=1, le=3600, description="Step, 1 to 3600.")] = 60,
 ) -> dict[str, Any]:
     """S-8: consumption per channel, remaining and countdown per region, arrivals, host lines."""
     caller.require("admin", "operator")
-    if not 1 <= minutes <= 24 * 60 or not 1 <= step_seconds <= 3600:
-        raise InvalidInput("minutes must be 1..1440 and step_seconds 1..3600")
     return war_room(ctx, sku, minutes=minutes, step_seconds=step_seconds)
 
 
-@router.post("/stock/{sku}/subpools/{name}", status_code=201)
+@router.post("/stock/{sku}/subpools/{name}", status_code=201, response_model=Subpool)
 def post_subpool(
     sku: str, name: str, body: SubpoolRequest, ctx: Ctx, caller: Caller
 ) -> dict[str, Any]:
@@ -118,7 +111,7 @@ def post_subpool(
     return {"sku": sku, "bucket": bucket, "units": body.units}
 
 
-@router.delete("/stock/{sku}/subpools/{name}")
+@router.delete("/stock/{sku}/subpools/{name}", response_model=SubpoolReleased)
 def delete_subpool(sku: str, name: str, ctx: Ctx, caller: Caller) -> dict[str, Any]:
     """S-9: release a guest creator's pool back into the main pool."""
     caller.require("admin", "operator")

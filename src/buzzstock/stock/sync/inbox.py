@@ -9,7 +9,7 @@ import asyncio
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -37,7 +37,11 @@ def _line(order: ChannelOrder) -> dict[str, Any]:
 
 
 def store_notification(ctx: Context, channel: str, notification: InboundNotification) -> bool:
-    """Keep a verified delivery once; returns False for a duplicate (same provider event id)."""
+    """Keep a verified delivery once; returns False for a duplicate (same provider event id)
+    and for one that stands for no order (WooCommerce's unsigned creation ping, a catalogue
+    status): it is acknowledged and nothing is written (issue 11)."""
+    if not notification.orders and not notification.order_ids_to_fetch:
+        return False
     now = ctx.clock.now()
     with ctx.engine.begin() as connection:
         upsert = (
@@ -61,6 +65,20 @@ def store_notification(ctx: Context, channel: str, notification: InboundNotifica
             .returning(channel_inbox.c.event_id)
         ).first()
     return stored is not None
+
+
+def expire_inbox(ctx: Context) -> int:
+    """S-6 retention: delete deliveries processed longer ago than ``sync.inbox_retention_hours``;
+    returns how many. Their order lines stay booked (``channel_order_lines``), so a duplicate
+    arriving later books nothing twice."""
+    hours = ctx.section(SyncSettings).inbox_retention_hours
+    cutoff = ctx.clock.now() - timedelta(hours=hours)
+    due = (channel_inbox.c.state == PROCESSED) & (channel_inbox.c.processed_at < cutoff)
+    with reading(ctx.engine) as connection:
+        if connection.execute(select(channel_inbox.c.event_id).where(due).limit(1)).first() is None:
+            return 0
+    with ctx.engine.begin() as connection:
+        return int(connection.execute(delete(channel_inbox).where(due)).rowcount)
 
 
 def _claim(ctx: Context, channel: str, limit: int) -> list[Any]:

@@ -29,6 +29,14 @@ class SyncSettings(Group):
     inbox_batch: int = Field(
         50, ge=1, description="S-6: webhook deliveries processed (and thin orders fetched) at once."
     )
+    inbox_retention_hours: int = Field(
+        168,
+        ge=1,
+        le=24 * 365,
+        description="S-6: processed webhook deliveries are deleted from the inbox after this "
+        "long (keep it above the platforms' retry windows, TikTok's 12 h the longest; a later "
+        "duplicate books nothing twice either way).",
+    )
     velocity_window_seconds: float = Field(
         3.0, gt=0, description="S-5: window over which a channel's sales velocity is measured."
     )

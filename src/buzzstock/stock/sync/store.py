@@ -67,6 +67,7 @@ channel_inbox = Table(
     Column("last_error", Text),
     PrimaryKeyConstraint("channel", "event_id"),
     Index("ix_channel_inbox_state", "channel", "state"),
+    Index("ix_channel_inbox_processed", "state", "processed_at"),
 )
 
 channel_order_lines = Table(

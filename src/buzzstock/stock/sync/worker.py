@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy import func, select
 
 from buzzstock.catalog.service import channels
@@ -46,12 +47,34 @@ def adapter_for(
         raise NotFound(f"unknown channel {channel!r}")
     stored: Mapping[str, Any] = row.settings or {}
     config: Mapping[str, Any] = stored.get(ADAPTER_SETTINGS_KEY) or {}
+    return build_channel_adapter(ctx, channel, row.platform, config, settings)
+
+
+def build_channel_adapter(
+    ctx: Context,
+    channel: str,
+    platform: str,
+    config: Mapping[str, Any],
+    settings: ChannelSettings,
+) -> ChannelAdapter:
+    """The adapter of ``channel`` from its adapter configuration ``config``."""
     if not config:
         raise InvalidInput(
             f"channel {channel!r} has no adapter configuration: set settings.adapter "
             "(see docs/channels.md)"
         )
-    return build_adapter(Platform(row.platform), config, settings, ctx.clock)
+    try:
+        return build_adapter(Platform(platform), config, settings, ctx.clock)
+    except ValidationError as error:
+        # The error's own text quotes the values, credentials among them: name the fields only.
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in item['loc'])}: {item['msg']}"
+            for item in error.errors()
+        )
+        raise InvalidInput(
+            f"channel {channel!r} has an invalid settings.adapter: {problems} "
+            "(see docs/channels.md)"
+        ) from None
 
 
 @dataclass(frozen=True)
