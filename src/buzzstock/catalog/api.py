@@ -48,7 +48,12 @@ def put_warehouse(body: Warehouse, ctx: Ctx, caller: Caller, response: Response)
     return service.get_entry(ctx, Warehouse, body.code)
 
 
-@router.post("/channels", status_code=status.HTTP_201_CREATED, response_model=ChannelEntry)
+@router.post(
+    "/channels",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ChannelEntry,
+    response_model_exclude_unset=True,
+)
 def put_channel(body: Channel, ctx: Ctx, caller: Caller, response: Response) -> dict[str, Any]:
     caller.require("admin", "operator")
     _created(response, service.create(ctx, body))
@@ -71,7 +76,7 @@ _KINDS: dict[str, type[Region | Market | Warehouse | Channel | Sku]] = {
 }
 
 
-@router.get("/{kind}", response_model=list[CatalogueEntry])
+@router.get("/{kind}", response_model=list[CatalogueEntry], response_model_exclude_unset=True)
 def list_kind(kind: str, ctx: Ctx, caller: Caller) -> list[dict[str, Any]]:
     """List regions, markets, warehouses, channels or SKUs; a channel key sees only its own
     channel, and every channel's secrets are masked (issue 11)."""
@@ -83,7 +88,7 @@ def list_kind(kind: str, ctx: Ctx, caller: Caller) -> list[dict[str, Any]]:
     return [service.public_channel(row) for row in rows if _may_read(caller, row["code"])]
 
 
-@router.get("/{kind}/{code}", response_model=CatalogueEntry)
+@router.get("/{kind}/{code}", response_model=CatalogueEntry, response_model_exclude_unset=True)
 def read_kind(kind: str, code: str, ctx: Ctx, caller: Caller) -> dict[str, Any]:
     caller.require("admin", "operator", "channel")
     model = _model_for(kind)

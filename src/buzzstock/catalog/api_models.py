@@ -53,9 +53,16 @@ class ChannelEntry(BaseModel):
     market: str
     webhook_url: str | None
     webhook_secret: str | None = Field(
-        description="Never the secret itself: 'set' when the channel has one, else null."
+        description="Never the secret itself: '********' when the channel has one, else null."
     )
-    settings: dict[str, Any] = Field(description="The channel's adapter settings.")
+    settings: dict[str, Any] | None = Field(
+        description="The channel's adapter settings, every credential shown as '********'; "
+        "null when the stored settings cannot be read (see settings_problem)."
+    )
+    settings_problem: str | None = Field(
+        default=None,
+        description="Only when the stored settings cannot be read: why, and how to repair them.",
+    )
     active: bool
 
 
