@@ -187,3 +187,31 @@ def test_cli_import_watch_trends_and_review(
     assert no_reason.exit_code == 1
     assert runner.invoke(app, ["listen", "dismiss", alert_id, "--reason", "fake"]).exit_code == 0
     assert review.list_alerts(shop, state="dismissed")[0]["id"] == alert_id
+
+
+def test_l1_a_json_array_export_imports_like_json_lines_and_names_bad_items_by_line(
+    shop: Context, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BUZZSTOCK_DATABASE_URL", shop.settings.database_url)
+    runner = CliRunner()
+    posts = demo_mentions(shop.clock.now())
+    bad = tmp_path / "export-bad.json"
+    bad.write_text(
+        '[\n  {"platform": "tiktok", "post_id": "1", "author_id": "a",\n'
+        '   "created_at": "2026-03-01T10:00:00+00:00", "text": "nice", "likes": "many"},\n'
+        '  "not an object"\n]\n',
+        "utf-8",
+    )
+    refused = runner.invoke(app, ["listen", "import", str(bad)])
+    assert refused.exit_code == 1
+    assert "line 2: likes" in refused.stderr
+    assert "line 4: expected a JSON object" in refused.stderr
+    assert _count(shop, mentions) == 0
+    export = tmp_path / "export.json"
+    export.write_text(
+        json.dumps([post.to_json() for post in posts], ensure_ascii=False, indent=2), "utf-8"
+    )
+    imported = runner.invoke(app, ["listen", "import", str(export)])
+    assert imported.exit_code == 0, imported.stderr
+    assert "TrendConfirmed" in imported.stdout
+    assert _count(shop, mentions) == len({(post.platform, post.post_id) for post in posts})

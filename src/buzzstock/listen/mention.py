@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import math
 import re
@@ -528,11 +529,63 @@ def parse_file_text(
     mapping: ColumnMapping | None = None,
     not_after: datetime | None = None,
 ) -> ImportResult:
-    """Parse by file extension: ``.csv`` as CSV, anything else as JSON Lines; with
-    ``not_after``, rows dated later than it are errors (``check_not_after``)."""
+    """Parse by file extension and content: ``.csv`` as CSV, a file whose first character is
+    ``[`` as one JSON array of objects, anything else as JSON Lines; with ``not_after``, rows
+    dated later than it are errors (``check_not_after``)."""
     if name.casefold().endswith(".csv"):
         return parse_csv(text, mapping, not_after)
-    return parse_jsonl(text, mapping, not_after)
+    lines = iter(_lines(text))
+    head: list[str] = []
+    for line in lines:
+        head.append(line)
+        if line.strip():
+            break
+    if head and head[-1].lstrip().startswith("["):
+        return parse_json_array("".join(itertools.chain(head, lines)), mapping, not_after)
+    return parse_jsonl(itertools.chain(head, lines), mapping, not_after)
+
+
+def parse_json_array(
+    text: str, mapping: ColumnMapping | None = None, not_after: datetime | None = None
+) -> ImportResult:
+    """L-1: parse one JSON array of mention objects, as many tools export them (read whole, so
+    keep very large exports as JSON Lines). Each error names the line its item starts on."""
+    mapping = mapping or PRESETS["canonical"]
+    decoder = json.JSONDecoder()
+    mentions: list[Mention] = []
+    errors: list[LineError] = []
+    position = _skip_space(text, text.index("[") + 1)
+    while position < len(text) and text[position] != "]":
+        line = text.count("\n", 0, position) + 1
+        try:
+            record, position = decoder.raw_decode(text, position)
+        except json.JSONDecodeError as error:
+            errors.append(LineError(line, f"invalid JSON: {error.msg}"))
+            return _finish(mentions, errors)
+        if not isinstance(record, dict):
+            errors.append(LineError(line, "expected a JSON object in the array"))
+        else:
+            try:
+                mentions.append(mention_from_record(record, mapping, not_after))
+            except ValueError as error:
+                errors.append(LineError(line, str(error)))
+        position = _skip_space(text, position)
+        if position < len(text) and text[position] == ",":
+            position = _skip_space(text, position + 1)
+        elif position < len(text) and text[position] != "]":
+            errors.append(LineError(text.count("\n", 0, position) + 1, "expected , or ]"))
+            return _finish(mentions, errors)
+    if position >= len(text) or text[position + 1 :].strip():
+        errors.append(
+            LineError(text.count("\n") + 1, "the JSON array must end with ] and nothing after it")
+        )
+    return _finish(mentions, errors)
+
+
+def _skip_space(text: str, position: int) -> int:
+    while position < len(text) and text[position] in " \t\r\n":
+        position += 1
+    return position
 
 
 def with_snapshot(existing: Mention, snapshot: Mention) -> Mention:
